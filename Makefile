@@ -24,10 +24,10 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 venv: $(VENV)/.installed
 
 run: venv
-	$(BIN)/python -m orchestration.cli run
+	$(BIN)/python -m orchestration.cli run $(DBT_ARGS)
 
 build: venv
-	$(BIN)/python -m orchestration.cli build
+	$(BIN)/python -m orchestration.cli build $(DBT_ARGS)
 
 test: venv
 	$(BIN)/python -m pytest

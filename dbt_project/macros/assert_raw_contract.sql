@@ -1,0 +1,130 @@
+{#-
+    The raw data contract check (on-run-start in dbt_project.yml).
+
+    Before any model runs, every raw table of source `crm` that this run will
+    read must carry every column its contract marks `meta.required: true`.
+    A table is read when a selected node (model or test) selects from it, so
+    `dbt build --select marts` on an already built warehouse, `dbt seed` and
+    unit tests (which mock their sources) do not need the raw files.
+
+    On DuckDB the raw tables are files (the source's external_location):
+    every file matching the table's pattern is checked on its own, since one
+    file of `orders*.csv` without `customer_id` would otherwise only show up
+    as nulls after union_by_name. Elsewhere the raw table's columns are read
+    from the warehouse.
+
+    All problems are collected and raised together as a compilation error
+    while dbt compiles the hook, i.e. before any node runs: dbt prints
+    "Compilation Error in operation loyalty_marts-on-run-start-0" with the
+    message, runs nothing and exits with code 2.
+-#}
+{% macro assert_raw_contract(source_name='crm') %}
+    {%- if not execute -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set problems = [] -%}
+    {%- for table_name in raw_contract_tables_to_check(source_name) -%}
+        {%- set required_columns = [] -%}
+        {%- for column in raw_contract_columns(source_name, table_name) if column.is_required -%}
+            {%- do required_columns.append(column.name) -%}
+        {%- endfor -%}
+        {%- do problems.extend(raw_contract_problems(source_name, table_name, required_columns)) -%}
+    {%- endfor -%}
+    {%- if problems -%}
+        {{ exceptions.raise_compiler_error(
+            "Raw data contract check failed:\n  - " ~ (problems | join("\n  - "))
+            ~ "\nAdd the column(s) or file(s) to the export, or see README section 'Raw data contract'"
+            ~ " (the contract is models/staging/" ~ source_name ~ "/_" ~ source_name ~ "__sources.yml)."
+        ) }}
+    {%- endif -%}
+    {{ return('') }}
+{% endmacro %}
+
+
+{#- Names of the tables of the source that a selected node reads directly. -#}
+{% macro raw_contract_tables_to_check(source_name) %}
+    {%- set selected = selected_resources or [] -%}
+    {%- set read_source_ids = [] -%}
+    {%- for node in graph.nodes.values() if node.unique_id in selected -%}
+        {%- do read_source_ids.extend(node.depends_on.nodes) -%}
+    {%- endfor -%}
+    {%- set table_names = [] -%}
+    {%- for source_node in graph.sources.values() -%}
+        {%- if source_node.package_name == project_name
+            and source_node.source_name == source_name
+            and (not selected or source_node.unique_id in read_source_ids) -%}
+            {%- do table_names.append(source_node.name) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(table_names | sort) }}
+{% endmacro %}
+
+
+{#-
+    Problems (one message each) for one raw table: the table is missing, or
+    a required column is missing from it.
+-#}
+{% macro raw_contract_problems(source_name, table_name, required_columns) %}
+    {{ return(adapter.dispatch('raw_contract_problems', 'loyalty_marts')(source_name, table_name, required_columns)) }}
+{% endmacro %}
+
+
+{% macro default__raw_contract_problems(source_name, table_name, required_columns) %}
+    {%- set source_relation = source(source_name, table_name) -%}
+    {%- set relation = adapter.get_relation(
+        database=source_relation.database,
+        schema=source_relation.schema,
+        identifier=source_relation.identifier,
+    ) -%}
+    {%- if relation is none -%}
+        {{ return([
+            "Raw table " ~ source_relation ~ " (source " ~ source_name ~ "." ~ table_name ~ ") does not exist."
+        ]) }}
+    {%- endif -%}
+    {%- set present_columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
+    {%- set missing_columns = required_columns | reject('in', present_columns) | list -%}
+    {%- if missing_columns -%}
+        {{ return([
+            "Raw table " ~ relation ~ " (source " ~ source_name ~ "." ~ table_name
+            ~ ") is missing required column(s): " ~ (missing_columns | join(', ')) ~ "."
+        ]) }}
+    {%- endif -%}
+    {{ return([]) }}
+{% endmacro %}
+
+
+{% macro duckdb__raw_contract_problems(source_name, table_name, required_columns) %}
+    {%- set location = source(source_name, table_name).external -%}
+    {%- set reader_call = modules.re.search("(read_csv|read_parquet)\\s*\\(\\s*'([^']+)'", location or '') -%}
+    {%- if reader_call is none -%}
+        {{ return(default__raw_contract_problems(source_name, table_name, required_columns)) }}
+    {%- endif -%}
+    {%- set reader, file_pattern = reader_call.group(1), reader_call.group(2) -%}
+    {%- set reader_options = ", header = true, all_varchar = true" if reader == 'read_csv' else "" -%}
+
+    {%- set matching_files = run_query(
+        "select file from glob(" ~ dbt.string_literal(dbt.escape_single_quotes(file_pattern)) ~ ") order by file"
+    ).columns[0].values() -%}
+    {%- if matching_files | length == 0 -%}
+        {{ return([
+            "No raw file for source " ~ source_name ~ "." ~ table_name ~ ": nothing matches "
+            ~ file_pattern ~ " (check LOYALTY_RAW_DIR and the var raw_file_format)."
+        ]) }}
+    {%- endif -%}
+
+    {%- set problems = [] -%}
+    {%- for file_path in matching_files -%}
+        {%- set file_columns = run_query(
+            "describe select * from " ~ reader ~ "("
+            ~ dbt.string_literal(dbt.escape_single_quotes(file_path)) ~ reader_options ~ ")"
+        ).columns[0].values() | map('lower') | list -%}
+        {%- set missing_columns = required_columns | reject('in', file_columns) | list -%}
+        {%- if missing_columns -%}
+            {%- do problems.append(
+                "Raw file " ~ file_path ~ " (source " ~ source_name ~ "." ~ table_name
+                ~ ") is missing required column(s): " ~ (missing_columns | join(', ')) ~ "."
+            ) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(problems) }}
+{% endmacro %}

@@ -1,0 +1,93 @@
+{#-
+    One row per customer with every signal the loyalty classification reads
+    (brief section 3): repeat behaviour and rhythm from orders, attitude from
+    the latest recent survey, referrals and signs of interest.
+-#}
+with
+
+customers as (
+
+    select * from {{ ref('stg_crm__customers') }}
+
+),
+
+customer_orders as (
+
+    select * from {{ ref('int_orders_aggregated_to_customers') }}
+
+),
+
+latest_surveys as (
+
+    select * from {{ ref('int_survey_responses_latest_per_customer') }}
+
+),
+
+customer_tickets as (
+
+    select * from {{ ref('int_service_tickets_aggregated_to_customers') }}
+
+),
+
+lifetime_value as (
+
+    select * from {{ ref('customer_lifetime_value') }}
+
+),
+
+referrals as (
+
+    select
+        referred_by_customer_id as customer_id,
+        count(*) as count_referrals
+    from customers
+    where referred_by_customer_id is not null
+    group by referred_by_customer_id
+
+),
+
+final as (
+
+    select
+        customers.customer_id,
+        coalesce(customer_orders.count_purchases, 0) as count_purchases,
+        coalesce(customer_orders.count_purchases_in_lookback, 0) as count_purchases_in_lookback,
+        customer_orders.days_since_first_purchase,
+        customer_orders.days_since_last_purchase,
+        coalesce(customer_orders.count_purchase_intervals, 0) as count_purchase_intervals,
+        customer_orders.median_purchase_interval_days,
+        coalesce(customer_orders.count_categories_purchased_in_lookback, 0)
+            as count_categories_purchased_in_lookback,
+        coalesce(customer_orders.has_purchased_new_product, false) as has_purchased_new_product,
+        lifetime_value.probability_active,
+        latest_surveys.latest_survey_date,
+        coalesce(latest_surveys.is_latest_survey_recent, false) as has_recent_survey,
+        case when latest_surveys.is_latest_survey_recent then latest_surveys.attitudinal_score end
+            as attitudinal_score,
+        case when latest_surveys.is_latest_survey_recent then latest_surveys.nps_score end
+            as nps_score,
+        case when latest_surveys.is_latest_survey_recent then latest_surveys.csat_score end
+            as csat_score,
+        cast(coalesce(referrals.count_referrals, 0) as integer) as count_referrals,
+        coalesce(customer_tickets.count_open_complaints, 0) as count_open_complaints,
+        (
+            customers.marketing_consent = 'opt_in'
+            or customers.referred_by_customer_id is not null
+            or latest_surveys.customer_id is not null
+            or customer_tickets.customer_id is not null
+        ) as has_shown_interest
+    from customers
+    left join customer_orders
+        on customers.customer_id = customer_orders.customer_id
+    left join latest_surveys
+        on customers.customer_id = latest_surveys.customer_id
+    left join customer_tickets
+        on customers.customer_id = customer_tickets.customer_id
+    left join lifetime_value
+        on customers.customer_id = lifetime_value.customer_id
+    left join referrals
+        on customers.customer_id = referrals.customer_id
+
+)
+
+select * from final

@@ -1,0 +1,41 @@
+{#-
+    Customers with at least one order, ranked by realised profit (highest
+    first) with the running total: the points of the whale curve behind the
+    80/20 and 20/80/30 rules (brief section 2).
+-#}
+with
+
+lifetime_value as (
+
+    select * from {{ ref('customer_lifetime_value') }}
+
+),
+
+customer_orders as (
+
+    select * from {{ ref('int_orders_aggregated_to_customers') }}
+
+),
+
+ranked as (
+
+    select
+        lifetime_value.customer_id,
+        lifetime_value.as_of_date,
+        lifetime_value.realised_profit,
+        row_number() over (
+            order by lifetime_value.realised_profit desc, lifetime_value.customer_id
+        ) as profit_rank,
+        count(*) over () as count_customers,
+        sum(lifetime_value.realised_profit) over () as total_realised_profit,
+        sum(lifetime_value.realised_profit) over (
+            order by lifetime_value.realised_profit desc, lifetime_value.customer_id
+            rows between unbounded preceding and current row
+        ) as cumulative_realised_profit
+    from lifetime_value
+    inner join customer_orders
+        on lifetime_value.customer_id = customer_orders.customer_id
+
+)
+
+select * from ranked

@@ -1,0 +1,133 @@
+{#-
+    One row per customer: attributes (no personal data: names, e-mail and
+    phone live in schema restricted) joined with value, tier, RFM, loyalty,
+    lifecycle and service. The table a BI tool starts from.
+-#}
+with
+
+customers as (
+
+    select * from {{ ref('stg_crm__customers') }}
+
+),
+
+customer_orders as (
+
+    select * from {{ ref('int_orders_aggregated_to_customers') }}
+
+),
+
+customer_tickets as (
+
+    select * from {{ ref('int_service_tickets_aggregated_to_customers') }}
+
+),
+
+lifetime_value as (
+
+    select * from {{ ref('customer_lifetime_value') }}
+
+),
+
+segment_tiers as (
+
+    select * from {{ ref('customer_segment_tier') }}
+
+),
+
+loyalty as (
+
+    select * from {{ ref('customer_loyalty_class') }}
+
+),
+
+loyalty_classes as (
+
+    select * from {{ ref('loyalty_classes') }}
+
+),
+
+ladder_stages as (
+
+    select * from {{ ref('loyalty_ladder_stages') }}
+
+),
+
+final as (
+
+    select
+        customers.customer_id,
+        lifetime_value.as_of_date,
+        cast(customers.created_at as date) as created_date,
+        customers.customer_type,
+        customers.region,
+        customers.city,
+        customers.gender,
+        customers.birth_year,
+        customers.income_band,
+        customers.acquisition_channel,
+        customers.is_vip_member,
+        customers.referred_by_customer_id,
+        coalesce(customers.marketing_consent = 'opt_in', false) as is_marketing_consented,
+        coalesce(customer_orders.count_orders, 0) as count_orders,
+        lifetime_value.count_purchases,
+        coalesce(customer_orders.count_returned_orders, 0) as count_returned_orders,
+        coalesce(customer_orders.count_cancelled_orders, 0) as count_cancelled_orders,
+        customer_orders.first_purchase_date,
+        customer_orders.last_purchase_date,
+        customer_orders.days_since_last_purchase,
+        coalesce(customer_orders.count_categories_purchased, 0) as count_categories_purchased,
+        lifetime_value.realised_revenue,
+        lifetime_value.product_cost,
+        lifetime_value.cost_to_serve,
+        lifetime_value.realised_profit,
+        lifetime_value.potential_value,
+        lifetime_value.total_lifetime_value,
+        lifetime_value.potential_value_method,
+        lifetime_value.expected_purchases,
+        segment_tiers.value_rank,
+        segment_tiers.value_percentile,
+        segment_tiers.value_tier,
+        segment_tiers.value_tier_label_zh,
+        segment_tiers.recency_score,
+        segment_tiers.frequency_score,
+        segment_tiers.monetary_score,
+        segment_tiers.rfm_cell,
+        segment_tiers.rfm_segment,
+        loyalty.behavioural_score,
+        loyalty.attitudinal_score,
+        loyalty.loyalty_class,
+        loyalty_classes.loyalty_class_label_zh,
+        loyalty.nps_score,
+        loyalty.nps_category,
+        loyalty.loyalty_ladder_stage,
+        ladder_stages.loyalty_ladder_stage_label_zh,
+        loyalty.count_referrals,
+        loyalty.median_purchase_interval_days,
+        loyalty.lifecycle_status,
+        loyalty.probability_active,
+        loyalty.churn_risk_score,
+        loyalty.churn_risk_band,
+        coalesce(customer_tickets.count_tickets, 0) as count_tickets,
+        coalesce(customer_tickets.count_complaints, 0) as count_complaints,
+        coalesce(customer_tickets.count_open_complaints, 0) as count_open_complaints,
+        customer_tickets.avg_first_response_hours
+    from customers
+    inner join lifetime_value
+        on customers.customer_id = lifetime_value.customer_id
+    inner join segment_tiers
+        on customers.customer_id = segment_tiers.customer_id
+    inner join loyalty
+        on customers.customer_id = loyalty.customer_id
+    inner join loyalty_classes
+        on loyalty.loyalty_class = loyalty_classes.loyalty_class
+    inner join ladder_stages
+        on loyalty.loyalty_ladder_stage = ladder_stages.loyalty_ladder_stage
+    left join customer_orders
+        on customers.customer_id = customer_orders.customer_id
+    left join customer_tickets
+        on customers.customer_id = customer_tickets.customer_id
+
+)
+
+select * from final

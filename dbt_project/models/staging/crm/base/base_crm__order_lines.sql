@@ -1,0 +1,179 @@
+{#-
+    Every raw order line row exactly once, typed, with what became of it
+    (row_status, quarantine_reason, duplicate_kind). The checks and the order
+    in which they run are documented in base_crm__order_lines.yml.
+-#}
+with
+
+source as (
+
+    select
+        {{ raw_columns('crm', 'order_lines') }},
+        {{ raw_source_file('crm', 'order_lines') }} as source_file
+    from {{ source('crm', 'order_lines') }}
+
+),
+
+-- The one exception to "no joins in staging": a line of an order or product
+-- that is not valid cannot be valid itself, and only the parents' base models
+-- know which orders and products exist and which are valid.
+known_orders as (
+
+    select distinct order_id
+    from {{ ref('base_crm__orders') }}
+    where order_id is not null
+
+),
+
+valid_orders as (
+
+    select order_id
+    from {{ ref('base_crm__orders') }}
+    where row_status = 'valid'
+
+),
+
+valid_products as (
+
+    select product_id
+    from {{ ref('base_crm__products') }}
+    where row_status = 'valid'
+
+),
+
+exact_copies_numbered as (
+
+    select
+        *,
+        row_number() over (
+            partition by
+                order_line_id, order_id, product_id, quantity, unit_price, unit_cost,
+                discount_amount
+            order by source_file
+        ) as copy_number
+    from source
+
+),
+
+typed as (
+
+    select
+        {{ clean_text('order_line_id') }} as order_line_id,
+        {{ clean_text('order_id') }} as order_id,
+        {{ clean_text('product_id') }} as product_id,
+        {{ parse_integer('quantity') }} as quantity,
+        {{ parse_decimal('unit_price') }} as unit_price,
+        {{ parse_decimal('unit_cost') }} as unit_cost,
+        {{ parse_decimal('discount_amount') }} as discount_amount,
+        copy_number,
+        source_file,
+        order_line_id as raw_order_line_id,
+        order_id as raw_order_id,
+        product_id as raw_product_id,
+        quantity as raw_quantity,
+        unit_price as raw_unit_price,
+        unit_cost as raw_unit_cost,
+        discount_amount as raw_discount_amount
+    from exact_copies_numbered
+
+),
+
+parents_looked_up as (
+
+    select
+        typed.*,
+        known_orders.order_id is not null as is_order_known,
+        valid_orders.order_id is not null as is_order_valid,
+        valid_products.product_id is not null as is_product_valid
+    from typed
+    left join known_orders
+        on typed.order_id = known_orders.order_id
+    left join valid_orders
+        on typed.order_id = valid_orders.order_id
+    left join valid_products
+        on typed.product_id = valid_products.product_id
+
+),
+
+validated as (
+
+    select
+        *,
+        case
+            when order_line_id is null then 'missing_order_line_id'
+            when order_id is null then 'missing_order_id'
+            when product_id is null then 'missing_product_id'
+            when {{ is_blank('raw_quantity') }} then 'missing_quantity'
+            when {{ is_blank('raw_unit_price') }} then 'missing_unit_price'
+            when quantity is null then 'unparsable_quantity'
+            when unit_price is null then 'unparsable_unit_price'
+            when unit_cost is null and not {{ is_blank('raw_unit_cost') }}
+                then 'unparsable_unit_cost'
+            when discount_amount is null and not {{ is_blank('raw_discount_amount') }}
+                then 'unparsable_discount_amount'
+            when quantity <= 0 then 'non_positive_quantity'
+            when unit_price < 0 then 'negative_unit_price'
+            when unit_cost < 0 then 'negative_unit_cost'
+            when discount_amount < 0 then 'negative_discount'
+            when discount_amount > quantity * unit_price then 'discount_exceeds_line_total'
+            when not is_order_known then 'unknown_order'
+            when not is_order_valid then 'order_quarantined'
+            when not is_product_valid then 'unknown_product'
+        end as failed_check
+    from parents_looked_up
+
+),
+
+version_candidates_flagged as (
+
+    select
+        *,
+        copy_number = 1 and failed_check is null as is_version_candidate
+    from validated
+
+),
+
+versions_counted as (
+
+    select
+        *,
+        count(*) over (partition by is_version_candidate, order_line_id) as count_versions
+    from version_candidates_flagged
+
+),
+
+final as (
+
+    select
+        order_line_id,
+        order_id,
+        product_id,
+        quantity,
+        unit_price,
+        unit_cost,
+        discount_amount,
+        case
+            when copy_number > 1 then 'duplicate'
+            when failed_check is not null then 'quarantined'
+            when count_versions > 1 then 'quarantined'
+            else 'valid'
+        end as row_status,
+        case
+            when copy_number > 1 then null
+            when failed_check is not null then failed_check
+            when count_versions > 1 then 'conflicting_versions'
+        end as quarantine_reason,
+        case when copy_number > 1 then 'exact_copy' end as duplicate_kind,
+        source_file,
+        raw_order_line_id,
+        raw_order_id,
+        raw_product_id,
+        raw_quantity,
+        raw_unit_price,
+        raw_unit_cost,
+        raw_discount_amount
+    from versions_counted
+
+)
+
+select * from final

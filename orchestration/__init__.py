@@ -1,0 +1,1 @@
+"""loyalty-marts: orchestration and Python helpers around the dbt project."""

@@ -1,0 +1,228 @@
+"""Mart values on the dozen hand-made customers, checked against hand-written rules.
+
+Every expectation is computed here from the fixture rows (tests/fixtures/tiny.py)
+with the rules as the README states them, independently of the SQL.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from datetime import date
+
+import pytest
+
+from tests.fixtures import tiny
+
+AS_OF = date.fromisoformat(tiny.AS_OF_DATE)
+COST_PER_ORDER, COST_PER_RETURN, COST_PER_TICKET = 5.0, 8.0, 15.0
+HORIZON_MONTHS, ANNUAL_RATE = 12, 0.10
+
+
+def _day(timestamp: str) -> date:
+    return date.fromisoformat(timestamp[:10])
+
+
+def _order_money(lines) -> tuple[float, float]:
+    revenue = sum(q * float(price) - float(discount) for _, q, price, _, discount in lines)
+    cost = sum(q * float(cost or 0) for _, q, _, cost, _ in lines)
+    return revenue, cost
+
+
+def _purchases(customer_id: str) -> list[tuple[date, float, float]]:
+    return sorted(
+        (_day(at), *_order_money(lines))
+        for _, customer, at, status, lines in tiny.ORDERS
+        if customer == customer_id and status == "completed"
+    )
+
+
+def _order_cost_to_serve(customer_id: str) -> float:
+    costs = {"completed": COST_PER_ORDER, "returned": COST_PER_ORDER + COST_PER_RETURN}
+    return sum(costs.get(status, 0.0) for _, customer, _, status, _ in tiny.ORDERS if customer == customer_id)
+
+
+def _intervals(customer_id: str) -> list[int]:
+    days = [purchase[0] for purchase in _purchases(customer_id)]
+    return [(later - earlier).days for earlier, later in zip(days, days[1:])]
+
+
+def _realised(customer_id: str) -> tuple[float, float, float]:
+    purchases = _purchases(customer_id)
+    revenue = sum(p[1] for p in purchases)
+    cost = sum(p[2] for p in purchases)
+    tickets = sum(1 for ticket in tiny.TICKETS if ticket[1] == customer_id)
+    cost_to_serve = _order_cost_to_serve(customer_id) + tickets * COST_PER_TICKET
+    return revenue, cost, revenue - cost - cost_to_serve
+
+
+def _population_interval() -> float:
+    means = [statistics.mean(_intervals(c["customer_id"])) for c in tiny.CUSTOMERS
+             if len(_purchases(c["customer_id"])) >= 2]
+    return statistics.median(means)
+
+
+def _potential(customer_id: str) -> tuple[str, float, float]:
+    purchases = _purchases(customer_id)
+    if not purchases:
+        return "no_purchases", 0.0, 0.0
+    if len(purchases) >= 2:
+        method, interval = "customer_rate", statistics.mean(_intervals(customer_id))
+    else:
+        method, interval = "population_rate_fallback", _population_interval()
+    recency = (AS_OF - purchases[-1][0]).days
+    p_active = 1.0 if recency <= interval else math.exp(-(recency - interval) / interval)
+    margin = sum(p[1] - p[2] for p in purchases) - _order_cost_to_serve(customer_id)
+    per_purchase = margin / len(purchases)
+    monthly_rate = (1 + ANNUAL_RATE) ** (1 / 12) - 1
+    annuity = sum((1 + monthly_rate) ** -month for month in range(1, HORIZON_MONTHS + 1))
+    per_month = (365.25 / 12) / interval
+    return method, p_active, per_month * p_active * per_purchase * annuity
+
+
+def _lifetime_values() -> dict[str, float]:
+    return {c["customer_id"]: round(_realised(c["customer_id"])[2], 2)
+            + round(_potential(c["customer_id"])[2], 2) for c in tiny.CUSTOMERS}
+
+
+@pytest.fixture(scope="module")
+def clv(tiny_warehouse):
+    frame = tiny_warehouse.query_df("select * from marts.customer_lifetime_value")
+    return frame.set_index("customer_id")
+
+
+@pytest.fixture(scope="module")
+def customers(tiny_warehouse):
+    return tiny_warehouse.query_df("select * from marts.customers").set_index("customer_id")
+
+
+def test_as_of_date_is_the_latest_order_date(clv):
+    assert set(clv["as_of_date"].astype(str)) == {tiny.AS_OF_DATE}
+
+
+@pytest.mark.parametrize("customer_id", [c["customer_id"] for c in tiny.CUSTOMERS])
+def test_realised_value(clv, customer_id):
+    revenue, cost, profit = _realised(customer_id)
+    row = clv.loc[customer_id]
+    assert float(row["realised_revenue"]) == pytest.approx(revenue)
+    assert float(row["product_cost"]) == pytest.approx(cost)
+    assert float(row["realised_profit"]) == pytest.approx(profit)
+
+
+@pytest.mark.parametrize("customer_id", [c["customer_id"] for c in tiny.CUSTOMERS])
+def test_potential_value(clv, customer_id):
+    method, p_active, potential = _potential(customer_id)
+    row = clv.loc[customer_id]
+    assert row["potential_value_method"] == method
+    assert float(row["potential_value"]) == pytest.approx(potential, abs=0.01)
+    if method != "no_purchases":
+        assert row["probability_active"] == pytest.approx(p_active)
+    expected_total = _realised(customer_id)[2] + potential
+    assert float(row["total_lifetime_value"]) == pytest.approx(expected_total, abs=0.02)
+
+
+def test_hand_checked_headline_numbers(clv):
+    # c01: five coffee orders of 100 at cost 40, 5 per order, one ticket of 15.
+    assert float(clv.loc["c01", "realised_profit"]) == pytest.approx(500 - 200 - 25 - 15)
+    # c09: completed order 200 - 20 + 50 (unit cost missing: 0), cost 80;
+    # returned order costs 5 + 8; cancelled order costs nothing.
+    assert float(clv.loc["c09", "realised_profit"]) == pytest.approx(230 - 80 - 5 - 13)
+    # Population interval for one-time buyers: median of 30, 31, 45.67, 89, 120.
+    assert _population_interval() == pytest.approx(137 / 3)
+
+
+def test_value_tiers_follow_the_cut_offs(customers):
+    values = _lifetime_values()
+    ranked = sorted(values, key=lambda customer_id: -values[customer_id])
+    count = len(ranked)
+    for customer_id in ranked:
+        rank = 1 + sum(1 for other in values.values() if other > values[customer_id])
+        if values[customer_id] <= 0 or rank > count * 0.7:
+            expected = "lead"
+        elif rank <= count * 0.05:
+            expected = "platinum"
+        elif rank <= count * 0.20:
+            expected = "gold"
+        else:
+            expected = "iron"
+        assert customers.loc[customer_id, "value_rank"] == rank, customer_id
+        assert customers.loc[customer_id, "value_tier"] == expected, customer_id
+
+
+EXPECTED_LOYALTY = {
+    # customer: (loyalty class, ladder stage, lifecycle status, nps category)
+    "c01": ("true", "advocate", "active", "promoter"),
+    "c02": ("spurious", "repeat_customer", "active", "detractor"),
+    "c03": ("latent", "first_time_customer", "at_risk", "promoter"),
+    "c04": ("none", "first_time_customer", "at_risk", "detractor"),
+    "c05": ("unknown", "repeat_customer", "active", "unknown"),
+    "c06": ("unknown", "prospect", "never_purchased", "unknown"),
+    "c07": ("unknown", "suspect", "never_purchased", "unknown"),
+    "c08": ("unknown", "repeat_customer", "churned", "unknown"),
+    "c10": ("none", "first_time_customer", "active", "detractor"),
+    "c11": ("unknown", "first_time_customer", "new", "unknown"),
+}
+
+
+@pytest.mark.parametrize("customer_id", sorted(EXPECTED_LOYALTY))
+def test_loyalty_classification(customers, customer_id):
+    loyalty_class, ladder, lifecycle, nps = EXPECTED_LOYALTY[customer_id]
+    row = customers.loc[customer_id]
+    assert row["loyalty_class"] == loyalty_class
+    assert row["loyalty_ladder_stage"] == ladder
+    assert row["lifecycle_status"] == lifecycle
+    assert row["nps_category"] == nps
+
+
+def test_behavioural_scores_by_hand(customers):
+    # c01: 5 purchases in the year (5/6), bought today: 0.7 x 5/6 + 0.3.
+    assert customers.loc["c01", "behavioural_score"] == pytest.approx(0.7 * 5 / 6 + 0.3, abs=1e-4)
+    # c03: 1 purchase 211 days ago, no rhythm of its own (90 days): 0.7/6 + 0.3 x 90/211.
+    assert customers.loc["c03", "behavioural_score"] == pytest.approx(0.7 / 6 + 0.3 * 90 / 211, abs=1e-4)
+    # c02: latest survey (2, 2, 3) replaces the older happy one.
+    assert customers.loc["c02", "attitudinal_score"] == pytest.approx(7 / 3, abs=1e-4)
+
+
+def test_orders_mart_sequence_and_returns(tiny_warehouse):
+    rows = tiny_warehouse.query(
+        "select order_id, status, net_revenue, cost_to_serve, order_sequence_number,"
+        " days_since_previous_order, has_new_product"
+        " from marts.orders where customer_id = 'c09' order by order_sequence_number"
+    )
+    assert [(r[0], r[1], float(r[2]), float(r[3]), r[4], r[5], r[6]) for r in rows] == [
+        ("o091", "completed", 230.0, 5.0, 1, None, True),
+        ("o092", "returned", 0.0, 13.0, 2, 5, False),
+        ("o093", "cancelled", 0.0, 0.0, 3, 5, False),
+    ]
+
+
+def test_no_personal_data_in_marts(tiny_warehouse):
+    columns = {row[0] for row in tiny_warehouse.query(
+        "select column_name from information_schema.columns where table_schema = 'marts'")}
+    assert not columns & {"full_name", "email", "phone"}
+    contacts = tiny_warehouse.query("select count(*) from restricted.customer_contacts")
+    assert contacts == [(len(tiny.CUSTOMERS),)]
+
+
+def test_value_concentration_matches_ranked_profit(tiny_warehouse):
+    profits = sorted((_realised(c["customer_id"])[2] for c in tiny.CUSTOMERS
+                      if any(o[1] == c["customer_id"] for o in tiny.ORDERS)), reverse=True)
+    count, total = len(profits), sum(profits)
+    top = sum(p for rank, p in enumerate(profits, start=1) if rank <= count * 0.2)
+    bottom = sum(p for rank, p in enumerate(profits, start=1) if rank > count * (1 - 0.3))
+    summary = tiny_warehouse.query_df("select * from marts.value_concentration_summary").iloc[0]
+    assert summary["count_customers"] == count
+    assert float(summary["total_realised_profit"]) == pytest.approx(total)
+    assert float(summary["top_customers_profit"]) == pytest.approx(top)
+    assert summary["top_customers_profit_share"] == pytest.approx(top / total)
+    assert float(summary["bottom_customers_profit"]) == pytest.approx(bottom)
+
+
+def test_satisfaction_trends_nps_by_month(tiny_warehouse):
+    rows = dict(tiny_warehouse.query(
+        "select strftime(survey_month, '%Y-%m'), net_promoter_score"
+        " from marts.satisfaction_trends where value_tier = 'all'"))
+    # May 2026: c02 answered 5 (detractor), c10 answered 0 (detractor): NPS -100.
+    assert rows["2026-05"] == pytest.approx(-100.0)
+    # June 2026: c01 answered 10: NPS 100.
+    assert rows["2026-06"] == pytest.approx(100.0)
