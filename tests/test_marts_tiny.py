@@ -159,7 +159,8 @@ EXPECTED_LOYALTY = {
     "c06": ("unknown", "prospect", "never_purchased", "unknown"),
     "c07": ("unknown", "suspect", "never_purchased", "unknown"),
     "c08": ("unknown", "repeat_customer", "churned", "unknown"),
-    "c10": ("none", "first_time_customer", "active", "detractor"),
+    # c10's first purchase (2026-05-01) is 60 days before the as-of date: new (< 90).
+    "c10": ("none", "first_time_customer", "new", "detractor"),
     "c11": ("unknown", "first_time_customer", "new", "unknown"),
 }
 

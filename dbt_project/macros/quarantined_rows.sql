@@ -1,0 +1,30 @@
+{#-
+    The body of a quarantine model: the raw rows of one source table that
+    failed a check, as the export had them (raw_<column> text), with the
+    reason and the file they came from. Exact duplicates and superseded
+    versions are not quarantined (see raw_row_reconciliation).
+-#}
+{% macro quarantined_rows(table_name, source_name='crm') -%}
+with
+
+base as (
+
+    select * from {{ ref('base_' ~ source_name ~ '__' ~ table_name) }}
+
+),
+
+final as (
+
+    select
+        quarantine_reason,
+        source_file
+        {%- for column in raw_contract_columns(source_name, table_name) %},
+        raw_{{ column.name }}
+        {%- endfor %}
+    from base
+    where row_status = 'quarantined'
+
+)
+
+select * from final
+{%- endmacro %}
