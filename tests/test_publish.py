@@ -1,0 +1,86 @@
+"""Publishing: BI tools read a copy of schema `marts` that a build never locks."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+
+import duckdb
+import pytest
+
+from orchestration.publish import PublishError, publish
+from tests.dbt_runner import REPO_ROOT, Warehouse
+from tests.fixtures.tiny import write_tiny_raw
+
+
+def _tables(path) -> set[tuple[str, str]]:
+    with duckdb.connect(str(path), read_only=True) as connection:
+        return set(connection.execute("select schema_name, table_name from duckdb_tables()").fetchall())
+
+
+def test_publishes_only_the_marts_with_their_descriptions(tiny_warehouse, tmp_path):
+    target = tmp_path / "loyalty.duckdb"
+    published = publish(tiny_warehouse.database_path, target)
+
+    build_marts = {
+        (schema, table)
+        for schema, table in _tables(tiny_warehouse.database_path)
+        if schema == "marts"
+    }
+    assert _tables(target) == build_marts
+    assert {(table.schema, table.name) for table in published} == build_marts
+    with duckdb.connect(str(target), read_only=True) as connection:
+        (comment,) = connection.execute(
+            "select comment from duckdb_columns() "
+            "where table_name = 'customers' and column_name = 'value_tier'"
+        ).fetchone()
+        (rows,) = connection.execute("select count(*) from marts.customers").fetchone()
+    assert comment and "platinum" in comment
+    assert rows == 12
+
+
+def test_publishing_while_a_reader_holds_the_old_file(tiny_warehouse, tmp_path):
+    target = tmp_path / "loyalty.duckdb"
+    publish(tiny_warehouse.database_path, target)
+    reader = duckdb.connect(str(target), read_only=True)
+    try:
+        publish(tiny_warehouse.database_path, target)
+        # The open reader keeps its snapshot; a new reader sees the new file.
+        assert reader.execute("select count(*) from marts.customers").fetchone() == (12,)
+    finally:
+        reader.close()
+    assert ("marts", "customers") in _tables(target)
+
+
+def test_publish_without_a_build_says_what_to_do(tmp_path):
+    with pytest.raises(PublishError, match="run `dbt build`"):
+        publish(tmp_path / "missing.duckdb", tmp_path / "loyalty.duckdb")
+
+
+def test_failed_build_publishes_nothing(tmp_path):
+    raw = write_tiny_raw(tmp_path / "raw")
+    with (raw / "orders.csv").open(encoding="utf-8") as handle:
+        rows = [{k: v for k, v in row.items() if k != "customer_id"} for row in csv.DictReader(handle)]
+    with (raw / "orders.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    warehouse = Warehouse(raw_dir=raw, work_dir=tmp_path)
+    published_path = tmp_path / "published" / "loyalty.duckdb"
+    env = warehouse.environment({"LOYALTY_DUCKDB_PATH": str(published_path)})
+
+    completed = subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", "run"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert completed.returncode != 0
+    assert "missing required column(s): customer_id" in completed.stdout + completed.stderr
+    assert "nothing was published" in completed.stderr
+    assert not os.path.exists(published_path)
