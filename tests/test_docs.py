@@ -1,4 +1,4 @@
-"""Documentation a user relies on: every mart and column described, every raw column in the README."""
+"""Docs a user relies on: every mart and column described, every raw column in the README."""
 
 from __future__ import annotations
 
@@ -17,7 +17,11 @@ def _model_yamls(folder: str) -> list[Path]:
 
 
 def _models(folder: str) -> list[dict]:
-    return [model for path in _model_yamls(folder) for model in yaml.safe_load(path.read_text())["models"]]
+    return [
+        model
+        for path in _model_yamls(folder)
+        for model in yaml.safe_load(path.read_text())["models"]
+    ]
 
 
 @pytest.mark.parametrize("folder", ["marts", "intermediate", "staging", "quarantine", "restricted"])
@@ -29,9 +33,13 @@ def test_every_model_has_a_yaml_beside_it(folder):
 
 @pytest.mark.parametrize("model", _models("marts"), ids=lambda model: model["name"])
 def test_every_mart_and_column_is_described(model):
-    assert model["description"].startswith("One row per") or model["description"].startswith("One row:")
+    assert model["description"].startswith("One row per") or model["description"].startswith(
+        "One row:"
+    )
     assert model["columns"], model["name"]
-    undescribed = [column["name"] for column in model["columns"] if not column.get("description", "").strip()]
+    undescribed = [
+        column["name"] for column in model["columns"] if not column.get("description", "").strip()
+    ]
     assert undescribed == []
     untyped = [column["name"] for column in model["columns"] if not column.get("data_type")]
     assert untyped == []

@@ -39,12 +39,16 @@ def _purchases(customer_id: str) -> list[tuple[date, float, float]]:
 
 def _order_cost_to_serve(customer_id: str) -> float:
     costs = {"completed": COST_PER_ORDER, "returned": COST_PER_ORDER + COST_PER_RETURN}
-    return sum(costs.get(status, 0.0) for _, customer, _, status, _ in tiny.ORDERS if customer == customer_id)
+    return sum(
+        costs.get(status, 0.0)
+        for _, customer, _, status, _ in tiny.ORDERS
+        if customer == customer_id
+    )
 
 
 def _intervals(customer_id: str) -> list[int]:
     days = [purchase[0] for purchase in _purchases(customer_id)]
-    return [(later - earlier).days for earlier, later in zip(days, days[1:])]
+    return [(later - earlier).days for earlier, later in zip(days, days[1:], strict=False)]
 
 
 def _realised(customer_id: str) -> tuple[float, float, float]:
@@ -57,8 +61,11 @@ def _realised(customer_id: str) -> tuple[float, float, float]:
 
 
 def _population_interval() -> float:
-    means = [statistics.mean(_intervals(c["customer_id"])) for c in tiny.CUSTOMERS
-             if len(_purchases(c["customer_id"])) >= 2]
+    means = [
+        statistics.mean(_intervals(c["customer_id"]))
+        for c in tiny.CUSTOMERS
+        if len(_purchases(c["customer_id"])) >= 2
+    ]
     return statistics.median(means)
 
 
@@ -81,8 +88,11 @@ def _potential(customer_id: str) -> tuple[str, float, float]:
 
 
 def _lifetime_values() -> dict[str, float]:
-    return {c["customer_id"]: round(_realised(c["customer_id"])[2], 2)
-            + round(_potential(c["customer_id"])[2], 2) for c in tiny.CUSTOMERS}
+    return {
+        c["customer_id"]: round(_realised(c["customer_id"])[2], 2)
+        + round(_potential(c["customer_id"])[2], 2)
+        for c in tiny.CUSTOMERS
+    }
 
 
 @pytest.fixture(scope="module")
@@ -179,7 +189,9 @@ def test_behavioural_scores_by_hand(customers):
     # c01: 5 purchases in the year (5/6), bought today: 0.7 x 5/6 + 0.3.
     assert customers.loc["c01", "behavioural_score"] == pytest.approx(0.7 * 5 / 6 + 0.3, abs=1e-4)
     # c03: 1 purchase 211 days ago, no rhythm of its own (90 days): 0.7/6 + 0.3 x 90/211.
-    assert customers.loc["c03", "behavioural_score"] == pytest.approx(0.7 / 6 + 0.3 * 90 / 211, abs=1e-4)
+    assert customers.loc["c03", "behavioural_score"] == pytest.approx(
+        0.7 / 6 + 0.3 * 90 / 211, abs=1e-4
+    )
     # c02: latest survey (2, 2, 3) replaces the older happy one.
     assert customers.loc["c02", "attitudinal_score"] == pytest.approx(7 / 3, abs=1e-4)
 
@@ -198,16 +210,26 @@ def test_orders_mart_sequence_and_returns(tiny_warehouse):
 
 
 def test_no_personal_data_in_marts(tiny_warehouse):
-    columns = {row[0] for row in tiny_warehouse.query(
-        "select column_name from information_schema.columns where table_schema = 'marts'")}
+    columns = {
+        row[0]
+        for row in tiny_warehouse.query(
+            "select column_name from information_schema.columns where table_schema = 'marts'"
+        )
+    }
     assert not columns & {"full_name", "email", "phone"}
     contacts = tiny_warehouse.query("select count(*) from restricted.customer_contacts")
     assert contacts == [(len(tiny.CUSTOMERS),)]
 
 
 def test_value_concentration_matches_ranked_profit(tiny_warehouse):
-    profits = sorted((_realised(c["customer_id"])[2] for c in tiny.CUSTOMERS
-                      if any(o[1] == c["customer_id"] for o in tiny.ORDERS)), reverse=True)
+    profits = sorted(
+        (
+            _realised(c["customer_id"])[2]
+            for c in tiny.CUSTOMERS
+            if any(o[1] == c["customer_id"] for o in tiny.ORDERS)
+        ),
+        reverse=True,
+    )
     count, total = len(profits), sum(profits)
     top = sum(p for rank, p in enumerate(profits, start=1) if rank <= count * 0.2)
     bottom = sum(p for rank, p in enumerate(profits, start=1) if rank > count * (1 - 0.3))
@@ -220,9 +242,12 @@ def test_value_concentration_matches_ranked_profit(tiny_warehouse):
 
 
 def test_satisfaction_trends_nps_by_month(tiny_warehouse):
-    rows = dict(tiny_warehouse.query(
-        "select strftime(survey_month, '%Y-%m'), net_promoter_score"
-        " from marts.satisfaction_trends where value_tier = 'all'"))
+    rows = dict(
+        tiny_warehouse.query(
+            "select strftime(survey_month, '%Y-%m'), net_promoter_score"
+            " from marts.satisfaction_trends where value_tier = 'all'"
+        )
+    )
     # May 2026: c02 answered 5 (detractor), c10 answered 0 (detractor): NPS -100.
     assert rows["2026-05"] == pytest.approx(-100.0)
     # June 2026: c01 answered 10: NPS 100.

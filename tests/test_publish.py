@@ -17,7 +17,9 @@ from tests.fixtures.tiny import write_tiny_raw
 
 def _tables(path) -> set[tuple[str, str]]:
     with duckdb.connect(str(path), read_only=True) as connection:
-        return set(connection.execute("select schema_name, table_name from duckdb_tables()").fetchall())
+        return set(
+            connection.execute("select schema_name, table_name from duckdb_tables()").fetchall()
+        )
 
 
 def test_publishes_only_the_marts_with_their_descriptions(tiny_warehouse, tmp_path):
@@ -62,7 +64,9 @@ def test_publish_without_a_build_says_what_to_do(tmp_path):
 def test_failed_build_publishes_nothing(tmp_path):
     raw = write_tiny_raw(tmp_path / "raw")
     with (raw / "orders.csv").open(encoding="utf-8") as handle:
-        rows = [{k: v for k, v in row.items() if k != "customer_id"} for row in csv.DictReader(handle)]
+        rows = [
+            {k: v for k, v in row.items() if k != "customer_id"} for row in csv.DictReader(handle)
+        ]
     with (raw / "orders.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()

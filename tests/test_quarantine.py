@@ -20,62 +20,264 @@ FUTURE = "2099-01-01 00:00:00"
 # Each bad row names the quarantine reason its base model must give it (the
 # first failing check, in the order documented in the base model's YAML).
 BAD_CUSTOMERS = [
-    ({"customer_id": "", "created_at": "2024-01-01", "customer_type": "consumer"}, "missing_customer_id"),
-    ({"customer_id": "bx1", "created_at": "yesterday", "customer_type": "consumer"}, "unparsable_created_at"),
-    ({"customer_id": "bx2", "created_at": "2024-01-01", "customer_type": "alien"}, "unknown_customer_type"),
     (
-        {"customer_id": "bx3", "created_at": "2024-01-01", "customer_type": "consumer", "marketing_consent": "maybe"},
+        {"customer_id": "", "created_at": "2024-01-01", "customer_type": "consumer"},
+        "missing_customer_id",
+    ),
+    (
+        {"customer_id": "bx1", "created_at": "yesterday", "customer_type": "consumer"},
+        "unparsable_created_at",
+    ),
+    (
+        {"customer_id": "bx2", "created_at": "2024-01-01", "customer_type": "alien"},
+        "unknown_customer_type",
+    ),
+    (
+        {
+            "customer_id": "bx3",
+            "created_at": "2024-01-01",
+            "customer_type": "consumer",
+            "marketing_consent": "maybe",
+        },
         "invalid_marketing_consent",
     ),
-    ({"customer_id": "bx4", "created_at": "2024-01-01", "customer_type": "consumer", "birth_year": "1800"}, "invalid_birth_year"),
-    ({"customer_id": "bx5", "created_at": FUTURE, "customer_type": "consumer"}, "future_created_at"),
-    ({"customer_id": "bx6", "created_at": "2024-01-01", "customer_type": "consumer", "region": "华北"}, "conflicting_versions"),
-    ({"customer_id": "bx6", "created_at": "2024-01-01", "customer_type": "consumer", "region": "华南"}, "conflicting_versions"),
+    (
+        {
+            "customer_id": "bx4",
+            "created_at": "2024-01-01",
+            "customer_type": "consumer",
+            "birth_year": "1800",
+        },
+        "invalid_birth_year",
+    ),
+    (
+        {"customer_id": "bx5", "created_at": FUTURE, "customer_type": "consumer"},
+        "future_created_at",
+    ),
+    (
+        {
+            "customer_id": "bx6",
+            "created_at": "2024-01-01",
+            "customer_type": "consumer",
+            "region": "华北",
+        },
+        "conflicting_versions",
+    ),
+    (
+        {
+            "customer_id": "bx6",
+            "created_at": "2024-01-01",
+            "customer_type": "consumer",
+            "region": "华南",
+        },
+        "conflicting_versions",
+    ),
 ]
 
 BAD_ORDERS = [
-    ({"order_id": "", "customer_id": "c01", "ordered_at": "2026-06-01 10:00:00", "status": "completed"}, "missing_order_id"),
-    ({"order_id": "ob1", "customer_id": "nobody", "ordered_at": "2026-06-01 10:00:00", "status": "completed"}, "unknown_customer"),
-    ({"order_id": "ob2", "customer_id": "c01", "ordered_at": "2026-13-45 10:00:00", "status": "completed"}, "unparsable_ordered_at"),
-    ({"order_id": "ob3", "customer_id": "c01", "ordered_at": FUTURE, "status": "completed"}, "future_ordered_at"),
-    ({"order_id": "ob4", "customer_id": "c01", "ordered_at": "2026-06-01 10:00:00", "status": "lost"}, "unknown_status"),
+    (
+        {
+            "order_id": "",
+            "customer_id": "c01",
+            "ordered_at": "2026-06-01 10:00:00",
+            "status": "completed",
+        },
+        "missing_order_id",
+    ),
+    (
+        {
+            "order_id": "ob1",
+            "customer_id": "nobody",
+            "ordered_at": "2026-06-01 10:00:00",
+            "status": "completed",
+        },
+        "unknown_customer",
+    ),
+    (
+        {
+            "order_id": "ob2",
+            "customer_id": "c01",
+            "ordered_at": "2026-13-45 10:00:00",
+            "status": "completed",
+        },
+        "unparsable_ordered_at",
+    ),
+    (
+        {"order_id": "ob3", "customer_id": "c01", "ordered_at": FUTURE, "status": "completed"},
+        "future_ordered_at",
+    ),
+    (
+        {
+            "order_id": "ob4",
+            "customer_id": "c01",
+            "ordered_at": "2026-06-01 10:00:00",
+            "status": "lost",
+        },
+        "unknown_status",
+    ),
     # bx2 is itself quarantined, so it is not a known valid customer.
-    ({"order_id": "ob5", "customer_id": "bx2", "ordered_at": "2026-06-01 10:00:00", "status": "completed"}, "unknown_customer"),
+    (
+        {
+            "order_id": "ob5",
+            "customer_id": "bx2",
+            "ordered_at": "2026-06-01 10:00:00",
+            "status": "completed",
+        },
+        "unknown_customer",
+    ),
 ]
 
 BAD_ORDER_LINES = [
-    ({"order_line_id": "lb1", "order_id": "o010", "product_id": "p1", "quantity": "0", "unit_price": "10"}, "non_positive_quantity"),
-    ({"order_line_id": "lb2", "order_id": "o010", "product_id": "p1", "quantity": "-2", "unit_price": "10"}, "non_positive_quantity"),
-    ({"order_line_id": "lb3", "order_id": "o010", "product_id": "p1", "quantity": "1", "unit_price": "-1"}, "negative_unit_price"),
     (
-        {"order_line_id": "lb4", "order_id": "o010", "product_id": "p1", "quantity": "1", "unit_price": "10", "discount_amount": "11"},
+        {
+            "order_line_id": "lb1",
+            "order_id": "o010",
+            "product_id": "p1",
+            "quantity": "0",
+            "unit_price": "10",
+        },
+        "non_positive_quantity",
+    ),
+    (
+        {
+            "order_line_id": "lb2",
+            "order_id": "o010",
+            "product_id": "p1",
+            "quantity": "-2",
+            "unit_price": "10",
+        },
+        "non_positive_quantity",
+    ),
+    (
+        {
+            "order_line_id": "lb3",
+            "order_id": "o010",
+            "product_id": "p1",
+            "quantity": "1",
+            "unit_price": "-1",
+        },
+        "negative_unit_price",
+    ),
+    (
+        {
+            "order_line_id": "lb4",
+            "order_id": "o010",
+            "product_id": "p1",
+            "quantity": "1",
+            "unit_price": "10",
+            "discount_amount": "11",
+        },
         "discount_exceeds_line_total",
     ),
-    ({"order_line_id": "lb5", "order_id": "nope", "product_id": "p1", "quantity": "1", "unit_price": "10"}, "unknown_order"),
-    ({"order_line_id": "lb6", "order_id": "ob1", "product_id": "p1", "quantity": "1", "unit_price": "10"}, "order_quarantined"),
-    ({"order_line_id": "lb7", "order_id": "o010", "product_id": "p9", "quantity": "1", "unit_price": "10"}, "unknown_product"),
-    ({"order_line_id": "lb8", "order_id": "o010", "product_id": "p1", "quantity": "two", "unit_price": "10"}, "unparsable_quantity"),
+    (
+        {
+            "order_line_id": "lb5",
+            "order_id": "nope",
+            "product_id": "p1",
+            "quantity": "1",
+            "unit_price": "10",
+        },
+        "unknown_order",
+    ),
+    (
+        {
+            "order_line_id": "lb6",
+            "order_id": "ob1",
+            "product_id": "p1",
+            "quantity": "1",
+            "unit_price": "10",
+        },
+        "order_quarantined",
+    ),
+    (
+        {
+            "order_line_id": "lb7",
+            "order_id": "o010",
+            "product_id": "p9",
+            "quantity": "1",
+            "unit_price": "10",
+        },
+        "unknown_product",
+    ),
+    (
+        {
+            "order_line_id": "lb8",
+            "order_id": "o010",
+            "product_id": "p1",
+            "quantity": "two",
+            "unit_price": "10",
+        },
+        "unparsable_quantity",
+    ),
 ]
 
 BAD_PRODUCTS = [
-    ({"product_id": "pb1", "category": "coffee", "usage_cycle_days": "0"}, "invalid_usage_cycle_days"),
+    (
+        {"product_id": "pb1", "category": "coffee", "usage_cycle_days": "0"},
+        "invalid_usage_cycle_days",
+    ),
     ({"product_id": "pb2", "category": ""}, "missing_category"),
 ]
 
 BAD_SURVEYS = [
-    ({"response_id": "rb1", "customer_id": "c01", "responded_at": "2026-06-01", "csat_score": "7"}, "csat_out_of_range"),
-    ({"response_id": "rb2", "customer_id": "c01", "responded_at": "2026-06-01", "nps_score": "11"}, "nps_out_of_range"),
-    ({"response_id": "rb3", "customer_id": "c01", "responded_at": "2026-06-01", "trust_score": "0"}, "likert_out_of_range"),
-    ({"response_id": "rb4", "customer_id": "ghost", "responded_at": "2026-06-01", "nps_score": "9"}, "unknown_customer"),
+    (
+        {
+            "response_id": "rb1",
+            "customer_id": "c01",
+            "responded_at": "2026-06-01",
+            "csat_score": "7",
+        },
+        "csat_out_of_range",
+    ),
+    (
+        {
+            "response_id": "rb2",
+            "customer_id": "c01",
+            "responded_at": "2026-06-01",
+            "nps_score": "11",
+        },
+        "nps_out_of_range",
+    ),
+    (
+        {
+            "response_id": "rb3",
+            "customer_id": "c01",
+            "responded_at": "2026-06-01",
+            "trust_score": "0",
+        },
+        "likert_out_of_range",
+    ),
+    (
+        {
+            "response_id": "rb4",
+            "customer_id": "ghost",
+            "responded_at": "2026-06-01",
+            "nps_score": "9",
+        },
+        "unknown_customer",
+    ),
 ]
 
 BAD_TICKETS = [
     (
-        {"ticket_id": "tb1", "customer_id": "c01", "opened_at": "2026-06-02 10:00:00", "category": "repair",
-         "resolved_at": "2026-06-01 10:00:00"},
+        {
+            "ticket_id": "tb1",
+            "customer_id": "c01",
+            "opened_at": "2026-06-02 10:00:00",
+            "category": "repair",
+            "resolved_at": "2026-06-01 10:00:00",
+        },
         "resolved_before_opened",
     ),
-    ({"ticket_id": "tb2", "customer_id": "c01", "opened_at": "2026-06-02 10:00:00", "category": "praise"}, "unknown_category"),
+    (
+        {
+            "ticket_id": "tb2",
+            "customer_id": "c01",
+            "opened_at": "2026-06-02 10:00:00",
+            "category": "praise",
+        },
+        "unknown_category",
+    ),
 ]
 
 BAD_ROWS = {
@@ -90,12 +292,20 @@ BAD_ROWS = {
 # Good-but-repeated rows: an exact copy of an order and of a customer, and o101
 # exported again later as returned (the later version wins).
 EXACT_COPY_ORDER = {
-    "order_id": "o010", "customer_id": "c01", "ordered_at": "2026-03-02 10:00:00",
-    "status": "completed", "channel": "online", "updated_at": "2026-03-02 10:00:00",
+    "order_id": "o010",
+    "customer_id": "c01",
+    "ordered_at": "2026-03-02 10:00:00",
+    "status": "completed",
+    "channel": "online",
+    "updated_at": "2026-03-02 10:00:00",
 }
 REEXPORTED_ORDER = {
-    "order_id": "o101", "customer_id": "c10", "ordered_at": "2026-05-01 10:00:00",
-    "status": "returned", "channel": "online", "updated_at": "2026-05-20 10:00:00",
+    "order_id": "o101",
+    "customer_id": "c10",
+    "ordered_at": "2026-05-01 10:00:00",
+    "status": "returned",
+    "channel": "online",
+    "updated_at": "2026-05-20 10:00:00",
 }
 
 
@@ -136,13 +346,16 @@ def test_every_bad_row_is_quarantined_with_its_reason(messy_warehouse, table):
     key, bad_rows = BAD_ROWS[table]
     expected = sorted((row[key], reason) for row, reason in bad_rows)
     found = messy_warehouse.query(
-        f"select coalesce(raw_{key}, ''), quarantine_reason from quarantine.quarantine_{table} order by 1, 2"
+        f"select coalesce(raw_{key}, ''), quarantine_reason "
+        f"from quarantine.quarantine_{table} order by 1, 2"
     )
     assert sorted(found) == expected
 
 
 def test_quarantined_rows_keep_their_source_file(messy_warehouse):
-    files = messy_warehouse.query("select distinct source_file from quarantine.quarantine_order_lines")
+    files = messy_warehouse.query(
+        "select distinct source_file from quarantine.quarantine_order_lines"
+    )
     assert [Path(file).name for (file,) in files] == ["order_lines_late_export.csv"]
 
 
@@ -166,8 +379,12 @@ def test_duplicates_and_superseded_versions(messy_warehouse):
         "from quarantine.raw_row_reconciliation where source_table = 'orders'"
     )
     assert (exact, superseded) == (1, 1)
-    assert messy_warehouse.query("select status from marts.orders where order_id = 'o101'") == [("returned",)]
-    assert messy_warehouse.query("select count(*) from marts.orders where order_id = 'o010'") == [(1,)]
+    assert messy_warehouse.query("select status from marts.orders where order_id = 'o101'") == [
+        ("returned",)
+    ]
+    assert messy_warehouse.query("select count(*) from marts.orders where order_id = 'o010'") == [
+        (1,)
+    ]
 
 
 def test_missing_required_column_names_the_file_and_column(tmp_path):
@@ -206,4 +423,6 @@ def test_optional_columns_may_be_left_out(tmp_path):
     warehouse = Warehouse(raw_dir=raw, work_dir=tmp_path)
     result = warehouse.build()
     assert result.ok, result.output[-4000:]
-    assert warehouse.query("select count(*), count(city) from staging.stg_crm__customers") == [(12, 0)]
+    assert warehouse.query("select count(*), count(city) from staging.stg_crm__customers") == [
+        (12, 0)
+    ]
