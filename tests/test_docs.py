@@ -20,7 +20,7 @@ def _models(folder: str) -> list[dict]:
     return [
         model
         for path in _model_yamls(folder)
-        for model in yaml.safe_load(path.read_text())["models"]
+        for model in yaml.safe_load(path.read_text()).get("models", [])
     ]
 
 
