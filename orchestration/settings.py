@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +20,7 @@ class Settings:
     warehouse_path: Path
     build_path: Path
     temp_dir: Path
+    exports_dir: Path
 
     @classmethod
     def from_environment(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -30,6 +33,7 @@ class Settings:
                 env.get("LOYALTY_DUCKDB_BUILD_PATH", data_dir / "build" / "loyalty_build.duckdb")
             ),
             temp_dir=Path(env.get("LOYALTY_DUCKDB_TEMP_DIR", data_dir / "build" / "tmp")),
+            exports_dir=Path(env.get("LOYALTY_EXPORTS_DIR", data_dir / "exports")),
         )
 
     def dbt_environment(self) -> dict[str, str]:
@@ -42,3 +46,21 @@ class Settings:
             "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
         }
+
+
+@contextmanager
+def environment_for_dbt(settings: Settings) -> Iterator[None]:
+    """Set the variables dbt's profile reads for the duration of one dbt call."""
+    settings.build_path.parent.mkdir(parents=True, exist_ok=True)
+    settings.temp_dir.mkdir(parents=True, exist_ok=True)
+    new_values = settings.dbt_environment()
+    old_values = {name: os.environ.get(name) for name in new_values}
+    os.environ.update(new_values)
+    try:
+        yield
+    finally:
+        for name, value in old_values.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

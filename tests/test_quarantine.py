@@ -336,7 +336,9 @@ def messy_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
             rows += [EXACT_COPY_ORDER, REEXPORTED_ORDER]
         _write_rows(raw / f"{table}_late_export.csv", rows)
     warehouse = Warehouse(raw_dir=raw, work_dir=root)
-    result = warehouse.build()
+    # A dozen customers and eight bad ones: far more than the 5% a real export
+    # may lose before the build stops (assert_quarantine_share_below_limit).
+    result = warehouse.build("--vars", "{max_quarantined_share: 1}")
     assert result.ok, f"dbt build failed on messy data:\n{result.output[-6000:]}"
     return warehouse
 
@@ -385,6 +387,15 @@ def test_duplicates_and_superseded_versions(messy_warehouse):
     assert messy_warehouse.query("select count(*) from marts.orders where order_id = 'o010'") == [
         (1,)
     ]
+
+
+def test_a_broken_export_stops_the_build(tmp_path):
+    raw = write_tiny_raw(tmp_path / "raw")
+    _write_rows(raw / "products_late_export.csv", [row for row, _ in BAD_PRODUCTS])
+    # 2 of 5 product rows quarantined: 40% > the default limit of 5%.
+    result = Warehouse(raw_dir=raw, work_dir=tmp_path).build()
+    assert not result.ok
+    assert "assert_quarantine_share_below_limit" in result.output
 
 
 def test_missing_required_column_names_the_file_and_column(tmp_path):

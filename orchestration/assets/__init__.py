@@ -1,0 +1,1 @@
+"""Dagster assets: dbt models, raw files, campaign lists and the published warehouse."""

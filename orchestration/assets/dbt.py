@@ -1,0 +1,56 @@
+"""Every dbt model, seed and snapshot as a Dagster asset; dbt tests as asset checks."""
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from dagster import AssetExecutionContext, AssetKey
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+
+from orchestration.project import dbt_project, ensure_manifest
+from orchestration.resources import WarehouseResource
+from orchestration.settings import environment_for_dbt
+
+# dbt folder (first level under models/) -> Dagster asset group.
+_GROUP_BY_FOLDER = {
+    "staging": "staging",
+    "intermediate": "intermediate",
+    "marts": "marts",
+    "quarantine": "quarantine",
+    "restricted": "restricted",
+}
+
+
+class LoyaltyDbtTranslator(DagsterDbtTranslator):
+    """Asset keys are dbt model names; groups follow the dbt layers."""
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        resource_type = dbt_resource_props["resource_type"]
+        if resource_type == "source":
+            return "raw"
+        if resource_type == "seed":
+            return "reference"
+        fqn = dbt_resource_props.get("fqn", [])
+        folder = fqn[1] if len(fqn) > 2 else None
+        return _GROUP_BY_FOLDER.get(folder, "other")
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return AssetKey(["raw", dbt_resource_props["name"]])
+        # Model and seed names are unique in the project: the key is the name.
+        return AssetKey(dbt_resource_props["name"])
+
+
+translator = LoyaltyDbtTranslator()
+
+
+@dbt_assets(manifest=ensure_manifest(), project=dbt_project, dagster_dbt_translator=translator)
+def loyalty_dbt_models(
+    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+) -> Iterator[Any]:
+    """`dbt build` of the selected models: each model is materialized, then its tests run.
+
+    A failing test fails the step, so nothing downstream (campaign lists, the
+    published warehouse) runs on data that did not pass.
+    """
+    with environment_for_dbt(warehouse.settings()):
+        yield from dbt.cli(["build"], context=context).stream()

@@ -1,0 +1,36 @@
+"""A sensor that starts a refresh when raw files are added or changed."""
+
+import json
+
+from dagster import RunRequest, SensorEvaluationContext, SkipReason, sensor
+
+from orchestration.jobs import loyalty_refresh_job
+from orchestration.raw_files import fingerprint_key, folder_fingerprint
+from orchestration.resources import WarehouseResource
+
+
+@sensor(job=loyalty_refresh_job, minimum_interval_seconds=60, name="raw_files_sensor")
+def raw_files_sensor(context: SensorEvaluationContext, warehouse: WarehouseResource):
+    """Requests one refresh run per change of the raw folder (a file added, replaced or removed).
+
+    The cursor holds the folder's fingerprint (file names, sizes, modification
+    times). The first evaluation only records it: starting the sensor does not
+    rebuild what is already there.
+    """
+    raw_dir = warehouse.settings().raw_dir
+    fingerprint = folder_fingerprint(raw_dir)
+    previous = json.loads(context.cursor) if context.cursor else None
+    context.update_cursor(json.dumps(fingerprint, sort_keys=True))
+    if previous is None:
+        return SkipReason(f"Watching {raw_dir} ({len(fingerprint)} raw files).")
+    if fingerprint == previous:
+        return SkipReason(f"No new or changed raw files in {raw_dir}.")
+    changed = sorted(
+        name
+        for name in set(fingerprint) | set(previous)
+        if fingerprint.get(name) != previous.get(name)
+    )
+    return RunRequest(
+        run_key=fingerprint_key(fingerprint),
+        tags={"raw_files_changed": ", ".join(changed)[:1000]},
+    )

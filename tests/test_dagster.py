@@ -1,0 +1,277 @@
+"""The Dagster code location: definitions, a full run on the tiny fixture, schedules and sensor."""
+
+from __future__ import annotations
+
+import csv
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+from dagster import (
+    AssetKey,
+    DagsterInstance,
+    RunRequest,
+    SkipReason,
+    build_schedule_context,
+    build_sensor_context,
+)
+
+from orchestration.campaigns import load_campaigns
+from orchestration.definitions import build_definitions, defs
+from orchestration.resources import WarehouseResource
+from orchestration.schedules import daily_loyalty_refresh_schedule, weekly_campaigns_schedule
+from orchestration.sensors import raw_files_sensor
+from tests.fixtures.tiny import write_tiny_raw
+
+WAVE_DATE = "2026-07-01"
+CAMPAIGNS = [campaign.name for campaign in load_campaigns()]
+
+
+def _append_rows(path: Path, rows: list[dict[str, str]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def _write_raw_with_latent_opt_out(folder: Path) -> Path:
+    """The tiny fixture plus c13: latent loyalty exactly like c03, but opted out."""
+    raw = write_tiny_raw(folder)
+    _append_rows(
+        raw / "customers_extra.csv",
+        [
+            {
+                "customer_id": "c13",
+                "created_at": "2024-01-01 00:00:00",
+                "customer_type": "consumer",
+                "marketing_consent": "opt_out",
+                "marketing_consent_at": "2025-01-01 00:00:00",
+                "full_name": "李c13",
+                "email": "c13@example.com",
+                "phone": "13900000000",
+            }
+        ],
+    )
+    _append_rows(
+        raw / "orders_extra.csv",
+        [
+            {
+                "order_id": "o131",
+                "customer_id": "c13",
+                "ordered_at": "2025-12-01 10:00:00",
+                "status": "completed",
+                "channel": "online",
+                "updated_at": "2025-12-01 10:00:00",
+            }
+        ],
+    )
+    _append_rows(
+        raw / "order_lines_extra.csv",
+        [
+            {
+                "order_line_id": "o131-1",
+                "order_id": "o131",
+                "product_id": "p1",
+                "quantity": "2",
+                "unit_price": "100.00",
+                "unit_cost": "40.00",
+                "discount_amount": "10.00",
+            }
+        ],
+    )
+    _append_rows(
+        raw / "survey_responses_extra.csv",
+        [
+            {
+                "response_id": "r13",
+                "customer_id": "c13",
+                "responded_at": "2026-04-01 12:00:00",
+                "csat_score": "5",
+                "nps_score": "9",
+                "trust_score": "5",
+                "preference_score": "4",
+                "repurchase_intent_score": "4",
+                "comment": "很满意",
+            }
+        ],
+    )
+    return raw
+
+
+def _warehouse(root: Path, raw: Path) -> WarehouseResource:
+    return WarehouseResource(
+        raw_dir=str(raw),
+        build_path=str(root / "build" / "warehouse.duckdb"),
+        warehouse_path=str(root / "published" / "loyalty.duckdb"),
+        exports_dir=str(root / "exports"),
+    )
+
+
+def _wave_config() -> dict:
+    return {
+        "ops": {f"campaigns__{name}": {"config": {"wave_date": WAVE_DATE}} for name in CAMPAIGNS}
+    }
+
+
+def test_definitions_load_with_groups_jobs_schedules_and_sensor():
+    started = time.perf_counter()
+    repository = build_definitions().get_repository_def()
+    print(f"\ncode location loaded in {time.perf_counter() - started:.2f} s")
+    graph = repository.asset_graph
+    groups = {graph.get(key).group_name for key in graph.get_all_asset_keys()}
+    assert {"raw", "staging", "intermediate", "marts", "campaigns", "publish"} <= groups
+    assert graph.get(AssetKey("customers")).group_name == "marts"
+    assert graph.get(AssetKey(["raw", "orders"])).group_name == "raw"
+    assert {AssetKey(["campaigns", name]) for name in CAMPAIGNS} <= set(graph.get_all_asset_keys())
+    # dbt tests are asset checks, e.g. unique customer_id on the customers mart.
+    checks = {(key.asset_key, key.name) for key in graph.asset_check_keys}
+    assert (AssetKey("customers"), "unique_customers_customer_id") in checks
+    assert {job.name for job in repository.get_all_jobs()} >= {
+        "loyalty_refresh_job",
+        "campaigns_job",
+    }
+    assert {schedule.name for schedule in repository.schedule_defs} == {
+        "daily_loyalty_refresh_schedule",
+        "weekly_campaigns_schedule",
+    }
+    assert [sensor.name for sensor in repository.sensor_defs] == ["raw_files_sensor"]
+    assert defs is not None
+
+
+def test_campaigns_depend_on_the_customers_mart_and_contacts():
+    graph = build_definitions().get_repository_def().asset_graph
+    for name in CAMPAIGNS:
+        parents = graph.get(AssetKey(["campaigns", name])).parent_keys
+        assert parents == {AssetKey("customers"), AssetKey("customer_contacts")}
+
+
+@pytest.fixture(scope="module")
+def refreshed(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("dagster_tiny")
+    raw = _write_raw_with_latent_opt_out(root / "raw")
+    warehouse = _warehouse(root, raw)
+    job = build_definitions(warehouse).resolve_job_def("loyalty_refresh_job")
+    result = job.execute_in_process(run_config=_wave_config(), instance=DagsterInstance.ephemeral())
+    return result, warehouse.settings()
+
+
+def _campaign_members(settings, name: str) -> list[str]:
+    with duckdb.connect(str(settings.build_path), read_only=True) as connection:
+        rows = connection.execute(
+            f"select customer_id from campaigns.{name} order by customer_id"
+        ).fetchall()
+    return [customer_id for (customer_id,) in rows]
+
+
+def test_full_run_succeeds_and_publishes(refreshed):
+    result, settings = refreshed
+    assert result.success
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as connection:
+        schemas = {
+            row[0]
+            for row in connection.execute("select schema_name from duckdb_tables()").fetchall()
+        }
+    assert schemas == {"marts"}
+
+
+def test_campaign_members_follow_the_rules(refreshed):
+    _, settings = refreshed
+    # Worked out from tests/fixtures/tiny.py: c01 is the only true-loyal advocate,
+    # c02 the only spurious one, c03 latent; c13 is latent too but opted out.
+    assert _campaign_members(settings, "true_loyalty_rewards") == ["c01"]
+    assert _campaign_members(settings, "spurious_loyalty_care") == ["c02"]
+    assert _campaign_members(settings, "latent_loyalty_convenience") == ["c03"]
+    # Win-back: platinum or gold, at risk or high churn risk, opted in.
+    with duckdb.connect(str(settings.build_path), read_only=True) as connection:
+        expected = [
+            customer_id
+            for customer_id, tier, lifecycle, risk, consented in connection.execute(
+                "select customer_id, value_tier, lifecycle_status, churn_risk_band, "
+                "is_marketing_consented from marts.customers order by customer_id"
+            ).fetchall()
+            if tier in ("platinum", "gold")
+            and (lifecycle == "at_risk" or risk == "high")
+            and consented
+        ]
+    assert _campaign_members(settings, "win_back_high_value") == expected
+
+
+def test_no_customer_without_consent_in_any_list(refreshed):
+    _, settings = refreshed
+    not_opted_in = {"c04", "c07", "c13"}  # opt_out, no answer, opt_out
+    for name in CAMPAIGNS:
+        assert not_opted_in.isdisjoint(_campaign_members(settings, name)), name
+
+
+def test_campaign_exports_and_metadata(refreshed):
+    result, settings = refreshed
+    export = settings.exports_dir / WAVE_DATE / "true_loyalty_rewards.csv"
+    assert export.read_bytes().startswith(b"\xef\xbb\xbf")  # UTF-8 BOM for Excel
+    with export.open(encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(row["customer_id"], row["full_name"]) for row in rows] == [("c01", "张c01")]
+    materialization = result.asset_materializations_for_node("campaigns__true_loyalty_rewards")[0]
+    assert materialization.metadata["row_count"].value == 1
+    assert materialization.metadata["by_value_tier"].value == {rows[0]["value_tier"]: 1}
+    assert "c01" in materialization.metadata["preview"].value
+    assert "张c01" not in materialization.metadata["preview"].value
+
+
+def test_a_failing_dbt_test_blocks_the_campaigns(tmp_path):
+    raw = write_tiny_raw(tmp_path / "raw")
+    # Two bad products of five: over the 5% quarantine limit, a blocking dbt test fails.
+    _append_rows(
+        raw / "products_broken.csv",
+        [
+            {"product_id": "pb1", "category": "coffee", "usage_cycle_days": "0"},
+            {"product_id": "pb2", "category": "", "usage_cycle_days": ""},
+        ],
+    )
+    warehouse = _warehouse(tmp_path, raw)
+    job = build_definitions(warehouse).resolve_job_def("loyalty_refresh_job")
+    result = job.execute_in_process(
+        run_config=_wave_config(), instance=DagsterInstance.ephemeral(), raise_on_error=False
+    )
+    assert not result.success
+    materialized = {event.asset_key for event in result.get_asset_materialization_events()}
+    assert AssetKey("customers") in materialized  # the marts were built ...
+    assert not any(key.path[0] == "campaigns" for key in materialized)  # ... but no list
+    assert AssetKey("published_warehouse") not in materialized
+    assert not (tmp_path / "exports").exists()
+    assert not (tmp_path / "published" / "loyalty.duckdb").exists()
+
+
+def test_sensor_requests_one_run_per_change(tmp_path):
+    raw = write_tiny_raw(tmp_path / "raw")
+    resources = {"warehouse": WarehouseResource(raw_dir=str(raw))}
+
+    def evaluate(cursor):
+        context = build_sensor_context(cursor=cursor, resources=resources)
+        return raw_files_sensor(context), context.cursor
+
+    first, cursor = evaluate(None)
+    assert isinstance(first, SkipReason)  # starting the sensor rebuilds nothing
+    unchanged, cursor = evaluate(cursor)
+    assert isinstance(unchanged, SkipReason)
+
+    (raw / "orders_2026-07-01.csv").write_text(
+        "order_id,customer_id,ordered_at,status\no900,c01,2026-07-01 09:00:00,completed\n",
+        encoding="utf-8",
+    )
+    triggered, cursor = evaluate(cursor)
+    assert isinstance(triggered, RunRequest)
+    assert "orders_2026-07-01.csv" in triggered.tags["raw_files_changed"]
+    again, cursor = evaluate(cursor)
+    assert isinstance(again, SkipReason)
+
+
+def test_schedules_run_their_jobs_in_the_configured_time_zone():
+    assert daily_loyalty_refresh_schedule.execution_timezone == "Asia/Shanghai"
+    assert weekly_campaigns_schedule.execution_timezone == "Asia/Shanghai"
+    assert daily_loyalty_refresh_schedule.job_name == "loyalty_refresh_job"
+    assert weekly_campaigns_schedule.job_name == "campaigns_job"
+    assert weekly_campaigns_schedule.cron_schedule == "0 9 * * 1"
+    with build_schedule_context() as context:
+        request = daily_loyalty_refresh_schedule.evaluate_tick(context).run_requests[0]
+    assert isinstance(request, RunRequest)
