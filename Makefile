@@ -12,19 +12,28 @@ export DBT_PROJECT_DIR := $(CURDIR)/dbt_project
 export DBT_PROFILES_DIR := $(CURDIR)/dbt_project
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export DAGSTER_DISABLE_TELEMETRY := 1
+export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 
-.PHONY: venv run build test lint format sample-data docs clean
+DAGSTER_PORT ?= 3000
+
+.PHONY: venv run dev build test lint format sample-data docs clean
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet --constraint requirements.lock --editable '.[dev]'
+	# The dbt manifest Dagster loads, made locally (no network) at install time.
+	cd dbt_project && ../$(BIN)/dbt parse --quiet
 	touch $@
 
 venv: $(VENV)/.installed
 
 run: venv
-	$(BIN)/python -m orchestration.cli run $(DBT_ARGS)
+	LOYALTY_DBT_VARS='$(DBT_VARS)' $(BIN)/python -m orchestration.cli run
+
+dev: venv
+	$(BIN)/python -c "from orchestration.dagster_home import ensure_dagster_home; ensure_dagster_home()"
+	$(BIN)/dagster dev --workspace workspace.yaml --host 127.0.0.1 --port $(DAGSTER_PORT)
 
 build: venv
 	$(BIN)/python -m orchestration.cli build $(DBT_ARGS)

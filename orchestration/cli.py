@@ -1,7 +1,10 @@
-"""Command line: `python -m orchestration.cli run|build|publish`.
+"""Command line: `python -m orchestration.cli run|build|publish|dev`.
 
-`run` builds the dbt project on the raw folder and publishes the marts to the
-warehouse file BI tools read; `build` only runs dbt; `publish` only publishes.
+`run`      the whole pipeline through Dagster, without the UI: dbt build (every
+           model and test), the campaign lists, then the published warehouse.
+           The run is recorded in DAGSTER_HOME, so the UI shows it later.
+`build`    only `dbt build` on the raw folder (extra arguments go to dbt).
+`publish`  only copy the marts of the last build to the BI file.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from orchestration.dagster_home import ensure_dagster_home
 from orchestration.publish import PublishError, publish
 from orchestration.settings import DBT_PROJECT_DIR, Settings
 
@@ -37,10 +41,42 @@ def publish_marts(settings: Settings) -> int:
     print(f"\nPublished {len(tables)} tables to {settings.warehouse_path}:")
     for table in tables:
         print(f"  {table.schema}.{table.name:<32} {table.row_count:>10,} rows")
-    print(
-        "\nBI tools: open that file read-only (DuckDB driver), schema `marts`."
-        f"\nThe full build warehouse (staging, quarantine, restricted) is {settings.build_path}."
-    )
+    return 0
+
+
+def run_pipeline(settings: Settings) -> int:
+    """Execute loyalty_refresh_job in this process and print where the outputs are."""
+    home = ensure_dagster_home()
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def("loyalty_refresh_job")
+    with DagsterInstance.get() as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
+    if not result.success:
+        print(
+            f"\nThe run failed (run id {result.run_id}); nothing was published and no campaign "
+            "list was written. The messages above name the failing model or test; "
+            f"the run is also in the Dagster UI (DAGSTER_HOME={home}).",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"\nRun {result.run_id} succeeded (DAGSTER_HOME={home}).")
+    for event in result.get_asset_materialization_events():
+        key = event.asset_key
+        metadata = event.materialization.metadata
+        if key.path[0] == "campaigns":
+            print(
+                f"  campaign list {key.path[-1]:<28} {metadata['row_count'].value:>6,} customers"
+                f"  -> {metadata['export'].value}"
+            )
+        elif key.path == ["published_warehouse"]:
+            print(
+                f"\nMarts for BI tools (open read-only, schema `marts`): {settings.warehouse_path}"
+            )
+            print(metadata["tables"].value)
+    print(f"\nBuild warehouse (staging, quarantine, restricted, campaigns): {settings.build_path}")
     return 0
 
 
@@ -51,7 +87,11 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     settings = Settings.from_environment()
     print(f"Raw data: {settings.raw_dir}")
-    if arguments.command in ("run", "build"):
+    if arguments.command == "run":
+        if arguments.dbt_args:
+            parser.error("`run` takes no dbt arguments; use `build` (then `publish`) for that.")
+        return run_pipeline(settings)
+    if arguments.command == "build":
         returncode = dbt_build(settings, arguments.dbt_args)
         if returncode != 0:
             print(
@@ -59,10 +99,8 @@ def main(argv: list[str] | None = None) -> int:
                 "The messages above name the failing model or test.",
                 file=sys.stderr,
             )
-            return returncode
-    if arguments.command in ("run", "publish"):
-        return publish_marts(settings)
-    return 0
+        return returncode
+    return publish_marts(settings)
 
 
 if __name__ == "__main__":

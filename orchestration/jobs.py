@@ -8,7 +8,7 @@ from dagster import AssetSelection, define_asset_job, in_process_executor
 loyalty_refresh_job = define_asset_job(
     name="loyalty_refresh_job",
     selection=AssetSelection.all() - AssetSelection.groups("raw"),
-    description="dbt build (every model and test), then the campaign lists, then publish the marts.",
+    description="dbt build (every model and test), then the campaign lists, then publish.",
     executor_def=in_process_executor,
 )
 

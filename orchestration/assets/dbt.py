@@ -1,5 +1,6 @@
 """Every dbt model, seed and snapshot as a Dagster asset; dbt tests as asset checks."""
 
+import os
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -49,8 +50,14 @@ def loyalty_dbt_models(
 ) -> Iterator[Any]:
     """`dbt build` of the selected models: each model is materialized, then its tests run.
 
-    A failing test fails the step, so nothing downstream (campaign lists, the
-    published warehouse) runs on data that did not pass.
+    LOYALTY_DBT_VARS (a YAML mapping, as for `dbt --vars`) overrides dbt vars,
+    e.g. '{tier_platinum_top_share: 0.01}'. A failing test fails the step, so
+    nothing downstream (campaign lists, the published warehouse) runs on data
+    that did not pass.
     """
+    arguments = ["build"]
+    dbt_vars = os.environ.get("LOYALTY_DBT_VARS", "").strip()
+    if dbt_vars:
+        arguments += ["--vars", dbt_vars]
     with environment_for_dbt(warehouse.settings()):
-        yield from dbt.cli(["build"], context=context).stream()
+        yield from dbt.cli(arguments, context=context).stream()

@@ -27,7 +27,7 @@ MART_KEYS = [
     # After the campaign lists too: they write to the build warehouse, which
     # publishing reads, and DuckDB allows one writer per file.
     deps=[*MART_KEYS, *(spec.key for assets_def in campaign_assets for spec in assets_def.specs)],
-    description="Copies schema `marts` into LOYALTY_DUCKDB_PATH (data/loyalty.duckdb) for BI tools.",
+    description="Schema `marts` copied to LOYALTY_DUCKDB_PATH (data/loyalty.duckdb) for BI tools.",
     kinds={"duckdb"},
 )
 def published_warehouse(

@@ -40,7 +40,7 @@ def _raw_table_asset(table: str) -> AssetsDefinition:
     @observable_source_asset(
         key=AssetKey(["raw", table]),
         group_name="raw",
-        description=f"The raw `{table}` export: every file {table}*.csv in the raw folder (LOYALTY_RAW_DIR).",
+        description=f"The raw `{table}` export: every file {table}*.csv in LOYALTY_RAW_DIR.",
     )
     def observe(warehouse: WarehouseResource) -> ObserveResult:
         raw_dir = warehouse.settings().raw_dir

@@ -1,4 +1,4 @@
-"""Select the members of one campaign from the marts (pure: a DuckDB connection in, a DataFrame out)."""
+"""Select the members of one campaign from the marts (a DuckDB connection in, a DataFrame out)."""
 
 from __future__ import annotations
 
