@@ -182,6 +182,11 @@ def test_campaign_members_follow_the_rules(refreshed):
     assert _campaign_members(settings, "true_loyalty_rewards") == ["c01"]
     assert _campaign_members(settings, "spurious_loyalty_care") == ["c02"]
     assert _campaign_members(settings, "latent_loyalty_convenience") == ["c03"]
+    # c01 bought coffee (30-day cycle) on 06-30 and c11 on 06-25: due 07-30 and
+    # 07-25, within 30 days of the as-of date 06-30. Nobody's regular cycle
+    # falls within 7 days of it (c01: 07-30, c02: 07-16, c08: 2024).
+    assert _campaign_members(settings, "replacement_reminder") == ["c01", "c11"]
+    assert _campaign_members(settings, "proactive_replenishment") == []
     # Win-back: platinum or gold, at risk or high churn risk, opted in.
     with duckdb.connect(str(settings.build_path), read_only=True) as connection:
         expected = [

@@ -252,3 +252,46 @@ def test_satisfaction_trends_nps_by_month(tiny_warehouse):
     assert rows["2026-05"] == pytest.approx(-100.0)
     # June 2026: c01 answered 10: NPS 100.
     assert rows["2026-06"] == pytest.approx(100.0)
+
+
+def test_kotler_matrix_seed_corners(tiny_warehouse):
+    # Brief section 5: many customers with low margin -> basic; few with high -> partnership.
+    levels = dict(
+        ((band, margin), level)
+        for band, margin, level in tiny_warehouse.query(
+            "select customer_count_band, margin_band, relationship_level "
+            "from reference.kotler_relationship_matrix"
+        )
+    )
+    assert len(levels) == 9
+    assert levels[("many", "low")] == "basic"
+    assert levels[("few", "high")] == "partnership"
+    assert levels[("many", "high")] == "accountable"
+    assert levels[("few", "low")] == "accountable"
+
+
+def test_replacement_due_on_the_tiny_fixture(tiny_warehouse):
+    # p1 (coffee, 30-day cycle): c01 last bought it 06-30 -> due 07-30 (+30 days);
+    # c11 on 06-25 -> 07-25 (+25). c03 (2025-12-01) and c08 (2024) are long past.
+    # p2 (filters, 90 days): c09 on 06-10 -> 09-08 (+70), outside the window.
+    rows = tiny_warehouse.query(
+        "select customer_id, product_id, cast(due_date as varchar), days_until_due "
+        "from marts.replacement_due order by customer_id"
+    )
+    assert rows == [("c01", "p1", "2026-07-30", 30), ("c11", "p1", "2026-07-25", 25)]
+
+
+def test_repurchase_cycles_on_the_tiny_fixture(tiny_warehouse):
+    # c01 coffee: 03-02, 04-01, 05-01, 05-31, 06-30 -> four 30-day intervals.
+    # c02 books: 01-15, 03-01, 04-15, 06-01 -> 45, 45, 47 days.
+    rows = {
+        (customer_id, category): (purchases, median, is_regular, str(next_date))
+        for customer_id, category, purchases, median, is_regular, next_date in tiny_warehouse.query(
+            "select customer_id, category, count_purchases, median_interval_days, is_regular, "
+            "expected_next_purchase_date from marts.customer_repurchase_cycles"
+        )
+    }
+    assert rows[("c01", "coffee")] == (5, 30.0, True, "2026-07-30")
+    assert rows[("c02", "books")] == (4, 45.0, True, "2026-07-16")
+    assert rows[("c08", "coffee")] == (3, 31.0, True, "2024-10-02")
+    assert set(rows) == {("c01", "coffee"), ("c02", "books"), ("c08", "coffee")}

@@ -53,6 +53,41 @@ ladder_stages as (
 
 ),
 
+repurchase_cycles as (
+
+    select * from {{ ref('customer_repurchase_cycles') }}
+
+),
+
+replacements as (
+
+    select * from {{ ref('replacement_due') }}
+
+),
+
+regular_cycles_aggregated as (
+
+    select
+        customer_id,
+        count(*) as count_regular_categories,
+        min(expected_next_purchase_date) as next_expected_purchase_date
+    from repurchase_cycles
+    where is_regular
+    group by customer_id
+
+),
+
+replacements_aggregated as (
+
+    select
+        customer_id,
+        count(*) as count_replacements_due,
+        min(due_date) as next_replacement_due_date
+    from replacements
+    group by customer_id
+
+),
+
 final as (
 
     select
@@ -111,7 +146,15 @@ final as (
         coalesce(customer_tickets.count_tickets, 0) as count_tickets,
         coalesce(customer_tickets.count_complaints, 0) as count_complaints,
         coalesce(customer_tickets.count_open_complaints, 0) as count_open_complaints,
-        customer_tickets.avg_first_response_hours
+        customer_tickets.avg_first_response_hours,
+        cast(coalesce(regular_cycles_aggregated.count_regular_categories, 0) as integer)
+            as count_regular_categories,
+        regular_cycles_aggregated.next_expected_purchase_date,
+        cast({{ days_between('lifetime_value.as_of_date', 'regular_cycles_aggregated.next_expected_purchase_date') }}
+            as integer) as days_until_next_expected_purchase,
+        cast(coalesce(replacements_aggregated.count_replacements_due, 0) as integer)
+            as count_replacements_due,
+        replacements_aggregated.next_replacement_due_date
     from customers
     inner join lifetime_value
         on customers.customer_id = lifetime_value.customer_id
@@ -127,6 +170,10 @@ final as (
         on customers.customer_id = customer_orders.customer_id
     left join customer_tickets
         on customers.customer_id = customer_tickets.customer_id
+    left join regular_cycles_aggregated
+        on customers.customer_id = regular_cycles_aggregated.customer_id
+    left join replacements_aggregated
+        on customers.customer_id = replacements_aggregated.customer_id
 
 )
 

@@ -1,0 +1,88 @@
+{#-
+    One row per customer and product category bought on at least
+    var repurchase_min_purchases days: the customer's repurchase cycle and the
+    date the next purchase is expected (brief section 4, proactive service).
+-#}
+with
+
+purchase_days as (
+
+    select * from {{ ref('int_category_purchase_days') }}
+
+),
+
+as_of as (
+
+    select * from {{ ref('int_as_of_date') }}
+
+),
+
+cycles as (
+
+    select
+        customer_id,
+        category,
+        count(*) as count_purchases,
+        min(purchase_date) as first_purchase_date,
+        max(purchase_date) as last_purchase_date,
+        {{ median('days_since_previous_purchase') }} as median_interval_days,
+        avg(1.0 * days_since_previous_purchase) as mean_interval_days,
+        stddev_samp(1.0 * days_since_previous_purchase) as stddev_interval_days
+    from purchase_days
+    group by customer_id, category
+    having count(*) >= {{ var('repurchase_min_purchases') }}
+
+),
+
+expected as (
+
+    select
+        cycles.*,
+        cast(round(median_interval_days) as {{ dbt.type_int() }}) as expected_interval_days,
+        -- Coefficient of variation: how much the intervals spread around their mean.
+        case
+            when mean_interval_days > 0 then stddev_interval_days / mean_interval_days
+        end as interval_variation
+    from cycles
+
+),
+
+dated as (
+
+    select
+        expected.*,
+        cast(
+            {{ dbt.dateadd('day', 'expected_interval_days', 'last_purchase_date') }} as date
+        ) as expected_next_purchase_date,
+        as_of.as_of_date
+    from expected
+    cross join as_of
+
+),
+
+final as (
+
+    select
+        customer_id,
+        category,
+        as_of_date,
+        cast(count_purchases as integer) as count_purchases,
+        first_purchase_date,
+        last_purchase_date,
+        cast(median_interval_days as double precision) as median_interval_days,
+        cast(mean_interval_days as double precision) as mean_interval_days,
+        cast(stddev_interval_days as double precision) as stddev_interval_days,
+        cast(interval_variation as double precision) as interval_variation,
+        coalesce(
+            interval_variation <= {{ var('repurchase_regular_max_variation') }}
+            and median_interval_days >= {{ var('repurchase_min_interval_days') }},
+            false
+        ) as is_regular,
+        expected_next_purchase_date,
+        cast({{ days_between('expected_next_purchase_date', 'as_of_date') }} as integer)
+            as days_overdue
+    from dated
+
+)
+
+select * from final

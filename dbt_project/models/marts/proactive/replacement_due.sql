@@ -1,0 +1,109 @@
+{#-
+    One row per customer and product whose maintenance or replacement falls
+    due near the as-of date: from var replacement_days_after_due days ago to
+    var replacement_days_before_due days ahead (brief section 4). Only the
+    customer's latest purchase of each product counts: a product bought again
+    has been replaced.
+-#}
+with
+
+order_lines as (
+
+    select * from {{ ref('int_order_lines_priced') }}
+
+),
+
+orders as (
+
+    select * from {{ ref('int_orders_priced') }}
+
+),
+
+products as (
+
+    select * from {{ ref('stg_crm__products') }}
+
+),
+
+tiers as (
+
+    select * from {{ ref('customer_segment_tier') }}
+
+),
+
+as_of as (
+
+    select * from {{ ref('int_as_of_date') }}
+
+),
+
+latest_purchases as (
+
+    select
+        orders.customer_id,
+        order_lines.product_id,
+        max(orders.ordered_date) as last_purchase_date,
+        sum(order_lines.quantity) as count_units_bought
+    from order_lines
+    inner join orders
+        on order_lines.order_id = orders.order_id
+    where orders.is_purchase
+    group by orders.customer_id, order_lines.product_id
+
+),
+
+due_dates as (
+
+    select
+        latest_purchases.customer_id,
+        latest_purchases.product_id,
+        products.product_name,
+        products.category,
+        latest_purchases.last_purchase_date,
+        products.usage_cycle_days,
+        cast(
+            {{ dbt.dateadd('day', 'products.usage_cycle_days', 'latest_purchases.last_purchase_date') }}
+            as date
+        ) as due_date,
+        as_of.as_of_date
+    from latest_purchases
+    inner join products
+        on latest_purchases.product_id = products.product_id
+    cross join as_of
+    where products.usage_cycle_days is not null
+
+),
+
+in_window as (
+
+    select
+        *,
+        {{ days_between('as_of_date', 'due_date') }} as days_until_due
+    from due_dates
+    where {{ days_between('as_of_date', 'due_date') }}
+        between -{{ var('replacement_days_after_due') }} and {{ var('replacement_days_before_due') }}
+
+),
+
+final as (
+
+    select
+        in_window.customer_id,
+        in_window.product_id,
+        in_window.product_name,
+        in_window.category,
+        in_window.as_of_date,
+        in_window.last_purchase_date,
+        cast(in_window.usage_cycle_days as integer) as usage_cycle_days,
+        in_window.due_date,
+        cast(in_window.days_until_due as integer) as days_until_due,
+        tiers.value_tier,
+        cast(tiers.value_rank as integer) as value_rank,
+        tiers.value_tier in ('platinum', 'gold') as is_key_customer
+    from in_window
+    inner join tiers
+        on in_window.customer_id = tiers.customer_id
+
+)
+
+select * from final
