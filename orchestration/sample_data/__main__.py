@@ -1,0 +1,57 @@
+"""`python -m orchestration.sample_data --customers 5000 --seed 20261124 --out seeds/sample`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from orchestration.sample_data.generator import generate
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m orchestration.sample_data",
+        description="Write a generated company's raw CRM export (same arguments, same bytes).",
+    )
+    parser.add_argument(
+        "--customers", type=int, default=5000, help="number of customers (default 5000)"
+    )
+    parser.add_argument("--seed", type=int, default=20261124, help="random seed (default 20261124)")
+    parser.add_argument(
+        "--out", type=Path, required=True, help="output folder (created if missing)"
+    )
+    parser.add_argument(
+        "--end-date",
+        type=date.fromisoformat,
+        default=date(2026, 10, 31),
+        help="last day of the export (default 2026-10-31)",
+    )
+    parser.add_argument("--years", type=float, default=2.5, help="years of history (default 2.5)")
+    parser.add_argument(
+        "--format", choices=["csv", "parquet"], default="csv", help="file format (default csv)"
+    )
+    arguments = parser.parse_args(argv)
+    try:
+        started = time.perf_counter()
+        counts = generate(
+            arguments.customers,
+            arguments.seed,
+            arguments.out,
+            arguments.end_date,
+            arguments.years,
+            arguments.format,
+        )
+    except ValueError as error:
+        parser.error(str(error))
+    seconds = time.perf_counter() - started
+    for table, count in sorted(counts.items()):
+        print(f"{table:<18} {count:>12,} rows")
+    print(f"written to {arguments.out} in {seconds:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

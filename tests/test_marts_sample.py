@@ -1,0 +1,161 @@
+"""The bundled sample, built by dbt: the structure the generator planted is recovered.
+
+The truth files in seeds/sample/_truth/ say what the generator planted (each
+customer's archetype and attitude, how many rows of each kind of mess); the
+marts are computed by dbt without ever reading them.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+
+import pytest
+
+from tests.dbt_runner import REPO_ROOT
+
+pytestmark = pytest.mark.sample
+
+TRUTH_DIR = REPO_ROOT / "seeds" / "sample" / "_truth"
+
+
+def _truth(name: str) -> list[dict[str, str]]:
+    with (TRUTH_DIR / name).open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def customers(sample_warehouse):
+    frame = sample_warehouse.query_df("select * from marts.customers")
+    return frame.set_index("customer_id")
+
+
+@pytest.fixture(scope="module")
+def planted():
+    return {row["customer_id"]: row for row in _truth("planted_customers.csv")}
+
+
+def _share(customers, planted, archetype: str, column: str, value: str) -> float:
+    members = [
+        cid
+        for cid, row in planted.items()
+        if row["archetype"] == archetype and cid in customers.index
+    ]
+    assert members, archetype
+    return sum(customers.loc[cid, column] == value for cid in members) / len(members)
+
+
+def test_every_loyalty_class_occurs(customers):
+    assert set(customers["loyalty_class"]) == {"true", "latent", "spurious", "none", "unknown"}
+
+
+def test_every_customer_type_and_ladder_stage_occurs(customers):
+    assert set(customers["customer_type"]) == {
+        "consumer",
+        "buyer",
+        "business",
+        "intermediary",
+        "agent",
+    }
+    assert set(customers["loyalty_ladder_stage"]) == {
+        "suspect",
+        "prospect",
+        "first_time_customer",
+        "repeat_customer",
+        "advocate",
+    }
+    assert set(customers["nps_category"]) == {"promoter", "passive", "detractor", "unknown"}
+
+
+def test_tiers_follow_the_configured_shares(customers):
+    count = len(customers)
+    tiers = Counter(customers["value_tier"])
+    # Ranks are whole numbers and ties share a rank: each cut-off may move by a customer or two.
+    assert abs(tiers["platinum"] - 0.05 * count) <= 2
+    assert abs(tiers["platinum"] + tiers["gold"] - 0.20 * count) <= 2
+    assert (customers.loc[customers["value_rank"] > 0.70 * count, "value_tier"] == "lead").all()
+    assert (customers.loc[customers["total_lifetime_value"] <= 0, "value_tier"] == "lead").all()
+    assert tiers["lead"] >= 0.30 * count - 2
+
+
+@pytest.mark.parametrize(
+    ("archetype", "column", "value", "minimum_share"),
+    [
+        ("true_loyal", "loyalty_class", "true", 0.8),
+        ("spurious_loyal", "loyalty_class", "spurious", 0.8),
+        ("latent_loyal", "loyalty_class", "latent", 0.8),
+        ("disloyal", "loyalty_class", "none", 0.8),
+        ("churned", "lifecycle_status", "churned", 0.95),
+        ("prospect", "count_purchases", 0, 1.0),
+        ("one_time", "count_purchases", 1, 0.95),
+    ],
+)
+def test_planted_archetypes_are_recovered(
+    customers, planted, archetype, column, value, minimum_share
+):
+    assert _share(customers, planted, archetype, column, value) >= minimum_share
+
+
+def test_regular_repurchasers_show_their_cycle(customers, planted):
+    members = [
+        (cid, float(row["planted_cycle_days"]))
+        for cid, row in planted.items()
+        if row["archetype"] == "regular_repurchaser" and cid in customers.index
+    ]
+    within = [
+        abs(customers.loc[cid, "median_purchase_interval_days"] - cycle) <= 0.15 * cycle
+        for cid, cycle in members
+    ]
+    assert sum(within) / len(within) >= 0.9
+
+
+def test_every_raw_row_reconciles(sample_warehouse):
+    rows = sample_warehouse.query(
+        "select source_table, count_raw_rows, count_valid_rows + count_quarantined_rows "
+        "+ count_duplicate_rows from quarantine.raw_row_reconciliation"
+    )
+    assert len(rows) == 6
+    for table, raw, accounted in rows:
+        assert raw == accounted, table
+
+
+def test_planted_mess_is_found(sample_warehouse):
+    planted = Counter()
+    for row in _truth("planted_mess.csv"):
+        planted[(row["table"], row["kind"])] += int(row["count"])
+    found = {
+        table: (exact, superseded, quarantined)
+        for table, exact, superseded, quarantined in sample_warehouse.query(
+            "select source_table, count_exact_copies, count_superseded_versions, "
+            "count_quarantined_rows from quarantine.raw_row_reconciliation"
+        )
+    }
+    for table, (exact, superseded, quarantined) in found.items():
+        assert exact == planted[(table, "exact_duplicate")], table
+        assert superseded == planted[(table, "superseded_version")], table
+        invalid = sum(
+            count
+            for (planted_table, kind), count in planted.items()
+            if planted_table == table and kind not in ("exact_duplicate", "superseded_version")
+        )
+        assert quarantined == invalid, table
+
+
+def test_regular_repurchasers_are_found_with_their_planted_cycle(sample_warehouse, planted):
+    # Issue: proactive service. Planted cycles of 30-90 days with 8% jitter: the
+    # median interval must be within 10% of the planted cycle and flagged regular.
+    cycles = {
+        (customer_id, category): (median, is_regular)
+        for customer_id, category, median, is_regular in sample_warehouse.query(
+            "select customer_id, category, median_interval_days, is_regular "
+            "from marts.customer_repurchase_cycles"
+        )
+    }
+    members = [row for row in planted.values() if row["archetype"] == "regular_repurchaser"]
+    found = [cycles.get((row["customer_id"], row["planted_category"])) for row in members]
+    assert all(result is not None and result[1] for result in found)
+    within = [
+        abs(median - float(row["planted_cycle_days"])) <= 0.10 * float(row["planted_cycle_days"])
+        for row, (median, _) in zip(members, found, strict=True)
+    ]
+    assert sum(within) / len(within) >= 0.95

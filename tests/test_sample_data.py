@@ -1,0 +1,104 @@
+"""The sample generator: deterministic, the documented columns, and the structure it plants."""
+
+from __future__ import annotations
+
+import filecmp
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from orchestration.sample_data import ARCHETYPES, generate
+from orchestration.sample_data.generator import COLUMNS
+from tests.dbt_runner import REPO_ROOT
+
+END = date(2026, 10, 31)
+TABLES = ["customers", "orders", "order_lines", "products", "survey_responses", "service_tickets"]
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("sample_small")
+    generate(1500, seed=7, out_dir=folder)
+    return folder
+
+
+def _read(folder: Path, table: str) -> pd.DataFrame:
+    return pd.read_csv(folder / f"{table}.csv", dtype=str, keep_default_na=False)
+
+
+def test_same_seed_same_bytes_other_seed_other_data(small, tmp_path):
+    generate(1500, seed=7, out_dir=tmp_path / "again")
+    generate(1500, seed=8, out_dir=tmp_path / "other")
+    for table in TABLES:
+        assert filecmp.cmp(
+            small / f"{table}.csv", tmp_path / "again" / f"{table}.csv", shallow=False
+        )
+    assert not filecmp.cmp(small / "orders.csv", tmp_path / "other" / "orders.csv", shallow=False)
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_files_have_the_contract_columns_in_order(small, table):
+    assert list(_read(small, table).columns) == COLUMNS[table]
+
+
+def test_every_archetype_and_customer_type_is_planted(small):
+    truth = pd.read_csv(
+        small / "_truth" / "planted_customers.csv", dtype=str, keep_default_na=False
+    )
+    assert set(truth["archetype"]) == set(ARCHETYPES)
+    assert set(truth["customer_type"]) == {"consumer", "buyer", "business", "intermediary", "agent"}
+    shares = truth["archetype"].value_counts(normalize=True)
+    for archetype, share in ARCHETYPES.items():
+        assert abs(shares[archetype] - share) < 0.04, archetype
+
+
+def test_planted_purchase_patterns_hold_in_the_raw_rows(small):
+    truth = pd.read_csv(
+        small / "_truth" / "planted_customers.csv", dtype=str, keep_default_na=False
+    )
+    orders = _read(small, "orders")
+    orders = orders[orders["status"] == "completed"].drop_duplicates()
+    orders["day"] = pd.to_datetime(orders["ordered_at"], errors="coerce").dt.normalize()
+    orders = orders.dropna(subset=["day"])
+    by_customer = orders.groupby("customer_id")["day"]
+    last = by_customer.max()
+    archetype = truth.set_index("customer_id")["archetype"]
+
+    prospects = archetype[archetype == "prospect"].index
+    assert not orders["customer_id"].isin(prospects).any()
+    churned = archetype[archetype == "churned"].index
+    assert ((pd.Timestamp(END) - last.reindex(churned)).dt.days >= 365).all()
+    one_time = archetype[archetype == "one_time"].index
+    assert (
+        orders[orders["customer_id"].isin(one_time)].groupby("customer_id")["day"].nunique() == 1
+    ).all()
+
+
+def test_planted_mess_counts_match_the_files(small):
+    mess = pd.read_csv(small / "_truth" / "planted_mess.csv")
+    planted = {(row.table, row.kind): row.count for row in mess.itertuples()}
+    orders = _read(small, "orders")
+    lines = _read(small, "order_lines")
+    assert orders.duplicated().sum() == planted[("orders", "exact_duplicate")]
+    assert lines.duplicated().sum() == planted[("order_lines", "exact_duplicate")]
+    unique_orders = orders.drop_duplicates()
+    assert unique_orders["order_id"].duplicated().sum() == planted[("orders", "superseded_version")]
+    assert (orders["customer_id"] == "C999999").sum() == planted[("orders", "unknown_customer")]
+    quantity = pd.to_numeric(lines["quantity"])
+    assert (quantity <= 0).sum() == planted[("order_lines", "non_positive_quantity")]
+    assert (pd.to_numeric(lines["unit_price"]) < 0).sum() == planted[
+        ("order_lines", "negative_unit_price")
+    ]
+
+
+@pytest.mark.sample
+def test_bundled_sample_is_what_the_documented_command_makes(tmp_path):
+    bundled = REPO_ROOT / "seeds" / "sample"
+    generate(5000, seed=20261124, out_dir=tmp_path)
+    for path in [*bundled.glob("*.csv"), *(bundled / "_truth").glob("*.csv")]:
+        regenerated = tmp_path / path.relative_to(bundled)
+        assert filecmp.cmp(path, regenerated, shallow=False), path.name
+    size = sum(path.stat().st_size for path in bundled.rglob("*") if path.is_file())
+    assert size <= 10 * 1024 * 1024
