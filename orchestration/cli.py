@@ -53,7 +53,11 @@ def run_pipeline(settings: Settings) -> int:
 
     job = defs.resolve_job_def("loyalty_refresh_job")
     with DagsterInstance.get() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        )
     if not result.success:
         print(
             f"\nThe run failed (run id {result.run_id}); nothing was published and no campaign "
