@@ -159,3 +159,28 @@ def test_regular_repurchasers_are_found_with_their_planted_cycle(sample_warehous
         for row, (median, _) in zip(members, found, strict=True)
     ]
     assert sum(within) / len(within) >= 0.95
+
+
+def test_predictive_models_are_fitted_on_the_sample(sample_warehouse, customers):
+    ((status, fitted_customers, r, a),) = sample_warehouse.query(
+        "select status, count_customers, bgnbd_r, bgnbd_a from marts.clv_model_fits"
+    )
+    assert status == "fitted"
+    assert fitted_customers == int((customers["count_purchases"] > 0).sum())
+    assert r > 0 and a > 0
+    methods = set(customers["potential_value_method"])
+    assert methods == {"bgnbd_gamma_gamma", "bgnbd_population_margin", "no_purchases"} | (
+        methods & {"bgnbd_own_margin"}
+    )
+
+
+def test_planted_churned_customers_have_low_probability_alive(customers, planted):
+    def probabilities(archetype):
+        ids = [cid for cid, row in planted.items() if row["archetype"] == archetype]
+        return customers.loc[ids, "probability_active"]
+
+    churned = probabilities("churned")
+    assert churned.mean() < 0.3
+    assert (churned < 0.5).mean() >= 0.85
+    assert probabilities("true_loyal").mean() > 0.9
+    assert probabilities("regular_repurchaser").mean() > 0.9

@@ -295,3 +295,24 @@ def test_repurchase_cycles_on_the_tiny_fixture(tiny_warehouse):
     assert rows[("c02", "books")] == (4, 45.0, True, "2026-07-16")
     assert rows[("c08", "coffee")] == (3, 31.0, True, "2024-10-02")
     assert set(rows) == {("c01", "coffee"), ("c02", "books"), ("c08", "coffee")}
+
+
+def test_too_few_customers_use_the_simple_estimate_and_say_so(tiny_warehouse, customers):
+    ((status, count_customers, message),) = tiny_warehouse.query(
+        "select status, count_customers, status_message from marts.clv_model_fits"
+    )
+    assert (status, count_customers) == ("not_fitted_too_few_customers", 10)
+    assert "clv_min_customers_to_fit" in message
+    assert set(customers["potential_value_method"]) == {
+        "customer_rate",
+        "population_rate_fallback",
+        "no_purchases",
+    }
+
+
+def test_model_fit_history_keeps_one_row_per_build(tiny_warehouse):
+    before = tiny_warehouse.query("select count(*) from marts.clv_model_fits")[0][0]
+    result = tiny_warehouse.build("--select", "int_clv_model_fit", "clv_model_fits")
+    assert result.ok, result.output[-3000:]
+    rows = tiny_warehouse.query("select build_id from marts.clv_model_fits")
+    assert len(rows) == before + 1 == len({build_id for (build_id,) in rows})

@@ -60,6 +60,8 @@ final as (
             as count_categories_purchased_in_lookback,
         coalesce(customer_orders.has_purchased_new_product, false) as has_purchased_new_product,
         lifetime_value.probability_active,
+        coalesce(lifetime_value.potential_value_method like 'bgnbd%', false)
+            as is_probability_active_modelled,
         latest_surveys.latest_survey_date,
         coalesce(latest_surveys.is_latest_survey_recent, false) as has_recent_survey,
         case when latest_surveys.is_latest_survey_recent then latest_surveys.attitudinal_score end

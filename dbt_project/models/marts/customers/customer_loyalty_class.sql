@@ -99,7 +99,14 @@ classified as (
         case
             when count_purchases = 0 then 'never_purchased'
             when days_since_last_purchase > churned_after_days then 'churned'
+            -- BG/NBD's probability alive, where the model was fitted (brief section 3).
+            when is_probability_active_modelled
+                and probability_active < {{ var('lifecycle_churned_below_probability_active') }}
+                then 'churned'
             when days_since_last_purchase > at_risk_after_days then 'at_risk'
+            when is_probability_active_modelled
+                and probability_active < {{ var('lifecycle_at_risk_below_probability_active') }}
+                then 'at_risk'
             when days_since_first_purchase < {{ var('lifecycle_new_days') }} then 'new'
             else 'active'
         end as lifecycle_status,

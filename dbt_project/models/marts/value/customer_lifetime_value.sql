@@ -23,9 +23,41 @@ customer_tickets as (
 
 ),
 
-potential_value as (
+-- The simple estimate, used for everyone when the predictive models were not
+-- fitted (too few customers; see int_clv_model_fit).
+simple_estimate as (
 
     select * from {{ ref('int_customers_potential_value_estimated') }}
+
+),
+
+-- BG/NBD and Gamma-Gamma (brief section 2): rows only when the models were fitted.
+predicted as (
+
+    select * from {{ ref('int_customers_predicted_value') }}
+
+),
+
+potential_value as (
+
+    select
+        simple_estimate.customer_id,
+        coalesce(predicted.potential_value_method, simple_estimate.potential_value_method)
+            as potential_value_method,
+        case
+            when predicted.customer_id is null then simple_estimate.expected_interval_days
+        end as expected_interval_days,
+        coalesce(predicted.probability_active, simple_estimate.probability_active)
+            as probability_active,
+        coalesce(predicted.expected_purchases, simple_estimate.expected_purchases)
+            as expected_purchases,
+        coalesce(
+            predicted.expected_margin_per_purchase, simple_estimate.expected_margin_per_purchase
+        ) as expected_margin_per_purchase,
+        coalesce(predicted.potential_value, simple_estimate.potential_value) as potential_value
+    from simple_estimate
+    left join predicted
+        on simple_estimate.customer_id = predicted.customer_id
 
 ),
 
