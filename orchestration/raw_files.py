@@ -22,6 +22,8 @@ RAW_TABLES: tuple[str, ...] = (
     "products",
     "survey_responses",
     "service_tickets",
+    "consent_events",
+    "suppressions",
 )
 
 # The column that says how recent a raw table is (as the dbt sources' loaded_at_field).
@@ -30,6 +32,8 @@ RECENCY_COLUMNS: dict[str, str] = {
     "orders": "ordered_at",
     "survey_responses": "responded_at",
     "service_tickets": "opened_at",
+    "consent_events": "recorded_at",
+    "suppressions": "suppressed_at",
 }
 
 

@@ -28,9 +28,7 @@ def _models(folder: str) -> list[dict]:
 def test_every_model_has_a_yaml_beside_it(folder):
     documented = {model["name"] for model in _models(folder)}
     sql_models = {
-        path.stem
-        for pattern in ("*.sql", "*.py")
-        for path in (MODEL_DIR / folder).rglob(pattern)
+        path.stem for pattern in ("*.sql", "*.py") for path in (MODEL_DIR / folder).rglob(pattern)
     }
     assert sql_models - documented == set()
 

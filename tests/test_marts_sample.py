@@ -114,7 +114,7 @@ def test_every_raw_row_reconciles(sample_warehouse):
         "select source_table, count_raw_rows, count_valid_rows + count_quarantined_rows "
         "+ count_duplicate_rows from quarantine.raw_row_reconciliation"
     )
-    assert len(rows) == 6
+    assert len(rows) == 8
     for table, raw, accounted in rows:
         assert raw == accounted, table
 

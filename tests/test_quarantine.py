@@ -280,6 +280,49 @@ BAD_TICKETS = [
     ),
 ]
 
+BAD_CONSENT_EVENTS = [
+    (
+        {
+            "consent_event_id": "cb1",
+            "customer_id": "c01",
+            "consent": "maybe",
+            "recorded_at": "2026-06-01 10:00:00",
+        },
+        "invalid_consent",
+    ),
+    (
+        {
+            "consent_event_id": "cb2",
+            "customer_id": "ghost",
+            "consent": "opt_in",
+            "recorded_at": "2026-06-01 10:00:00",
+        },
+        "unknown_customer",
+    ),
+]
+
+BAD_SUPPRESSIONS = [
+    (
+        {
+            "suppression_id": "sb1",
+            "customer_id": "c01",
+            "reason": "spam",
+            "suppressed_at": "2026-06-01 10:00:00",
+        },
+        "unknown_reason",
+    ),
+    (
+        {
+            "suppression_id": "sb2",
+            "customer_id": "c01",
+            "reason": "bounced",
+            "suppressed_at": "2026-06-02 10:00:00",
+            "lifted_at": "2026-06-01 10:00:00",
+        },
+        "lifted_before_suppressed",
+    ),
+]
+
 BAD_ROWS = {
     "customers": ("customer_id", BAD_CUSTOMERS),
     "orders": ("order_id", BAD_ORDERS),
@@ -287,6 +330,8 @@ BAD_ROWS = {
     "products": ("product_id", BAD_PRODUCTS),
     "survey_responses": ("response_id", BAD_SURVEYS),
     "service_tickets": ("ticket_id", BAD_TICKETS),
+    "consent_events": ("consent_event_id", BAD_CONSENT_EVENTS),
+    "suppressions": ("suppression_id", BAD_SUPPRESSIONS),
 }
 
 # Good-but-repeated rows: an exact copy of an order and of a customer, and o101

@@ -14,7 +14,16 @@ from orchestration.sample_data.generator import COLUMNS
 from tests.dbt_runner import REPO_ROOT
 
 END = date(2026, 10, 31)
-TABLES = ["customers", "orders", "order_lines", "products", "survey_responses", "service_tickets"]
+TABLES = [
+    "customers",
+    "orders",
+    "order_lines",
+    "products",
+    "survey_responses",
+    "service_tickets",
+    "consent_events",
+    "suppressions",
+]
 
 
 @pytest.fixture(scope="module")

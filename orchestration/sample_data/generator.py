@@ -185,6 +185,8 @@ COLUMNS = {
         "first_responded_at",
         "resolved_at",
     ],
+    "consent_events": ["consent_event_id", "customer_id", "consent", "recorded_at", "channel"],
+    "suppressions": ["suppression_id", "customer_id", "reason", "suppressed_at", "lifted_at"],
 }
 TRUTH_COLUMNS = [
     "customer_id",
@@ -258,6 +260,8 @@ class _Chunk:
     survey_responses: pd.DataFrame
     service_tickets: pd.DataFrame
     truth: pd.DataFrame
+    consent_events: pd.DataFrame | None = None
+    suppressions: pd.DataFrame | None = None
 
 
 def _purchase_days(rng, archetype, period, created_day):
@@ -601,6 +605,69 @@ def _chunk(
     return _Chunk(customers, orders, order_lines, survey_responses, service_tickets, truth)
 
 
+def _marketing_permissions(
+    rng: np.random.Generator, chunk_number: int, chunk: _Chunk, period: Period
+) -> None:
+    """Consent answers given after sign-up, and suppressions (brief section 6 campaigns)."""
+    customers = chunk.customers
+    count = len(customers)
+    consent = customers["marketing_consent"].to_numpy()
+    answered_at = pd.to_datetime(
+        customers["marketing_consent_at"].where(
+            customers["marketing_consent_at"] != "", customers["created_at"]
+        )
+    )
+    end = pd.Timestamp(period.end) + pd.Timedelta(hours=23)
+    # 15% change their mind later (opt_in -> opt_out, else -> opt_in); 1% answer both
+    # ways at the same moment (opt_out wins).
+    changed = rng.random(count) < 0.15
+    tied = ~changed & (rng.random(count) < 0.01)
+    later = answered_at + pd.to_timedelta(rng.uniform(30, 400, count), unit="D")
+    later = later.where(later <= end, end).dt.floor("s")
+    changed_ids = customers["customer_id"].to_numpy()[changed]
+    new_consent = np.where(consent[changed] == "opt_in", "opt_out", "opt_in")
+    tied_ids = customers["customer_id"].to_numpy()[tied]
+    tied_at = later[tied].dt.strftime("%Y-%m-%d %H:%M:%S").to_numpy()
+    events = pd.DataFrame(
+        {
+            "customer_id": np.concatenate([changed_ids, tied_ids, tied_ids]),
+            "consent": np.concatenate(
+                [new_consent, np.full(tied.sum(), "opt_in"), np.full(tied.sum(), "opt_out")]
+            ),
+            "recorded_at": np.concatenate(
+                [later[changed].dt.strftime("%Y-%m-%d %H:%M:%S").to_numpy(), tied_at, tied_at]
+            ),
+        }
+    ).sort_values(["customer_id", "recorded_at", "consent"], kind="stable", ignore_index=True)
+    events.insert(
+        0, "consent_event_id", [f"E{chunk_number:03d}{i:07d}" for i in range(len(events))]
+    )
+    events["channel"] = rng.choice(
+        ["web", "app", "store", "call_centre", "email_link"], len(events)
+    )
+    chunk.consent_events = events[COLUMNS["consent_events"]]
+
+    suppressed = rng.random(count) < 0.02
+    n_suppressed = int(suppressed.sum())
+    reason = rng.choice(
+        ["do_not_contact", "bounced", "complaint_handling"], n_suppressed, p=[0.5, 0.3, 0.2]
+    )
+    start_day = np.floor(rng.uniform(period.days - 300, period.days - 1, n_suppressed)).astype(
+        np.int64
+    )
+    lifted = (reason == "complaint_handling") & (rng.random(n_suppressed) < 0.5)
+    chunk.suppressions = pd.DataFrame(
+        {
+            "suppression_id": [f"S{chunk_number:03d}{i:06d}" for i in range(n_suppressed)],
+            "customer_id": customers["customer_id"].to_numpy()[suppressed],
+            "reason": reason,
+            "suppressed_at": period.stamp(start_day),
+            "lifted_at": np.where(lifted, period.stamp(start_day + 30), ""),
+        },
+        columns=COLUMNS["suppressions"],
+    )
+
+
 def _plant_mess(
     rng: np.random.Generator, chunk: _Chunk, mess: Counter, with_invalid_rows: bool
 ) -> None:
@@ -756,6 +823,34 @@ def _plant_invalid_rows(chunk: _Chunk, orders: pd.DataFrame, mess: Counter) -> N
     chunk.service_tickets = pd.concat(
         [chunk.service_tickets, pd.DataFrame(bad_tickets)], ignore_index=True
     )
+    bad_consents = [
+        {
+            "consent_event_id": f"XC{number:05d}",
+            "customer_id": surveyed,
+            "consent": "maybe",
+            "recorded_at": "2026-03-01 10:00:00",
+            "channel": "web",
+        }
+        for number in range(2)
+    ]
+    mess["consent_events", "invalid_consent"] += 2
+    bad_suppressions = [
+        {
+            "suppression_id": f"XS{number:05d}",
+            "customer_id": surveyed,
+            "reason": "spam",
+            "suppressed_at": "2026-03-01 10:00:00",
+            "lifted_at": "",
+        }
+        for number in range(2)
+    ]
+    mess["suppressions", "unknown_reason"] += 2
+    chunk.consent_events = pd.concat(
+        [chunk.consent_events, pd.DataFrame(bad_consents)], ignore_index=True
+    )
+    chunk.suppressions = pd.concat(
+        [chunk.suppressions, pd.DataFrame(bad_suppressions)], ignore_index=True
+    )
 
 
 def _append_csv(frame: pd.DataFrame, path: Path, header: bool) -> None:
@@ -789,10 +884,21 @@ def generate(
     counts: Counter = Counter({"products": len(products)})
     mess: Counter = Counter()
     writers: dict[str, list[pd.DataFrame]] = {}
-    tables = ["customers", "orders", "order_lines", "survey_responses", "service_tickets"]
+    tables = [
+        "customers",
+        "orders",
+        "order_lines",
+        "survey_responses",
+        "service_tickets",
+        "consent_events",
+        "suppressions",
+    ]
     for chunk_number, first in enumerate(range(0, customers, CHUNK_CUSTOMERS)):
         size = min(CHUNK_CUSTOMERS, customers - first)
         chunk = _chunk(chunk_number, first + 1, size, seed, period, products)
+        _marketing_permissions(
+            np.random.default_rng([seed, chunk_number, 2]), chunk_number, chunk, period
+        )
         _plant_mess(np.random.default_rng([seed, chunk_number, 1]), chunk, mess, chunk_number == 0)
         for table in tables:
             frame = getattr(chunk, table).astype(str).replace({"nan": ""})

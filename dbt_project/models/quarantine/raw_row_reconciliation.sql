@@ -6,6 +6,7 @@
 -#}
 {%- set source_tables = [
     'customers', 'orders', 'order_lines', 'products', 'survey_responses', 'service_tickets',
+    'consent_events', 'suppressions',
 ] -%}
 with
 

@@ -1,7 +1,9 @@
 {#-
     One row per valid customer with the personal data needed to reach them
-    (name, e-mail, phone) and their marketing consent. Schema `restricted`:
-    never published to the BI file; campaign exports join it at the edge.
+    (name, e-mail, phone) and their marketing consent as it holds now
+    (int_customers_consent_resolved: the latest answer wins, opt_out wins
+    ties). Schema `restricted`: never published to the BI file; campaign
+    exports join it at the edge.
 -#}
 with
 
@@ -12,16 +14,24 @@ customers as (
 
 ),
 
+consent as (
+
+    select * from {{ ref('int_customers_consent_resolved') }}
+
+),
+
 final as (
 
     select
-        customer_id,
-        full_name,
-        email,
-        phone,
-        coalesce(marketing_consent, 'none') as marketing_consent,
-        marketing_consent_at
+        customers.customer_id,
+        customers.full_name,
+        customers.email,
+        customers.phone,
+        consent.marketing_consent,
+        consent.marketing_consent_at
     from customers
+    inner join consent
+        on customers.customer_id = consent.customer_id
 
 )
 

@@ -53,6 +53,12 @@ ladder_stages as (
 
 ),
 
+consent as (
+
+    select * from {{ ref('int_customers_consent_resolved') }}
+
+),
+
 repurchase_cycles as (
 
     select * from {{ ref('customer_repurchase_cycles') }}
@@ -103,7 +109,7 @@ final as (
         customers.acquisition_channel,
         customers.is_vip_member,
         customers.referred_by_customer_id,
-        coalesce(customers.marketing_consent = 'opt_in', false) as is_marketing_consented,
+        consent.marketing_consent = 'opt_in' as is_marketing_consented,
         coalesce(customer_orders.count_orders, 0) as count_orders,
         lifetime_value.count_purchases,
         coalesce(customer_orders.count_returned_orders, 0) as count_returned_orders,
@@ -166,6 +172,8 @@ final as (
         on loyalty.loyalty_class = loyalty_classes.loyalty_class
     inner join ladder_stages
         on loyalty.loyalty_ladder_stage = ladder_stages.loyalty_ladder_stage
+    inner join consent
+        on customers.customer_id = consent.customer_id
     left join customer_orders
         on customers.customer_id = customer_orders.customer_id
     left join customer_tickets
