@@ -70,7 +70,7 @@ def run_pipeline(settings: Settings) -> int:
     for event in result.get_asset_materialization_events():
         key = event.asset_key
         metadata = event.materialization.metadata
-        if key.path[0] == "campaigns":
+        if key.path[0] == "campaigns" and "export" in metadata:
             print(
                 f"  campaign list {key.path[-1]:<28} {metadata['row_count'].value:>6,} customers"
                 f"  -> {metadata['export'].value}"

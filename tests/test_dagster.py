@@ -109,9 +109,7 @@ def _warehouse(root: Path, raw: Path) -> WarehouseResource:
 
 
 def _wave_config() -> dict:
-    return {
-        "ops": {f"campaigns__{name}": {"config": {"wave_date": WAVE_DATE}} for name in CAMPAIGNS}
-    }
+    return {"ops": {"campaign_wave": {"config": {"wave_date": WAVE_DATE}}}}
 
 
 def test_definitions_load_with_groups_jobs_schedules_and_sensor():
@@ -124,6 +122,9 @@ def test_definitions_load_with_groups_jobs_schedules_and_sensor():
     assert graph.get(AssetKey("customers")).group_name == "marts"
     assert graph.get(AssetKey(["raw", "orders"])).group_name == "raw"
     assert {AssetKey(["campaigns", name]) for name in CAMPAIGNS} <= set(graph.get_all_asset_keys())
+    assert graph.get(AssetKey("campaign_effect")).parent_keys >= {
+        AssetKey(["campaigns", "contact_history"])
+    }
     # dbt tests are asset checks, e.g. unique customer_id on the customers mart.
     checks = {(key.asset_key, key.name) for key in graph.asset_check_keys}
     assert (AssetKey("customers"), "unique_customers_customer_id") in checks
@@ -143,7 +144,11 @@ def test_campaigns_depend_on_the_customers_mart_and_contacts():
     graph = build_definitions().get_repository_def().asset_graph
     for name in CAMPAIGNS:
         parents = graph.get(AssetKey(["campaigns", name])).parent_keys
-        assert parents == {AssetKey("customers"), AssetKey("customer_contacts")}
+        assert parents == {
+            AssetKey("customers"),
+            AssetKey("customer_contacts"),
+            AssetKey("marketing_suppressions"),
+        }
 
 
 @pytest.fixture(scope="module")
@@ -183,9 +188,11 @@ def test_campaign_members_follow_the_rules(refreshed):
     assert _campaign_members(settings, "spurious_loyalty_care") == ["c02"]
     assert _campaign_members(settings, "latent_loyalty_convenience") == ["c03"]
     # c01 bought coffee (30-day cycle) on 06-30 and c11 on 06-25: due 07-30 and
-    # 07-25, within 30 days of the as-of date 06-30. Nobody's regular cycle
-    # falls within 7 days of it (c01: 07-30, c02: 07-16, c08: 2024).
-    assert _campaign_members(settings, "replacement_reminder") == ["c01", "c11"]
+    # 07-25, within 30 days of the as-of date 06-30. But c01 is already in
+    # true_loyalty_rewards (priority 4 before 6): the frequency cap keeps one
+    # campaign per customer. Nobody's regular cycle falls within 7 days of the
+    # as-of date (c01: 07-30, c02: 07-16, c08: 2024).
+    assert _campaign_members(settings, "replacement_reminder") == ["c11"]
     assert _campaign_members(settings, "proactive_replenishment") == []
     # Win-back: platinum or gold, at risk or high churn risk, opted in.
     with duckdb.connect(str(settings.build_path), read_only=True) as connection:
@@ -216,7 +223,11 @@ def test_campaign_exports_and_metadata(refreshed):
     with export.open(encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
     assert [(row["customer_id"], row["full_name"]) for row in rows] == [("c01", "张c01")]
-    materialization = result.asset_materializations_for_node("campaigns__true_loyalty_rewards")[0]
+    materialization = next(
+        event
+        for event in result.asset_materializations_for_node("campaign_wave")
+        if event.asset_key == AssetKey(["campaigns", "true_loyalty_rewards"])
+    )
     assert materialization.metadata["row_count"].value == 1
     assert materialization.metadata["by_value_tier"].value == {rows[0]["value_tier"]: 1}
     assert "c01" in materialization.metadata["preview"].value

@@ -1,27 +1,40 @@
-"""One asset per campaign in campaigns.yml: the list, as a table and a CSV export."""
+"""The campaign wave: one asset per campaign in campaigns.yml, plus the contact history.
+
+All lists of a wave are made together, because the frequency cap lets a
+customer into at most one campaign (the highest priority one).
+"""
 
 import os
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 from dagster import (
     AssetExecutionContext,
     AssetKey,
-    AssetsDefinition,
+    AssetSpec,
     Config,
     MaterializeResult,
     MetadataValue,
-    asset,
+    multi_asset,
 )
 
-from orchestration.campaigns import Campaign, load_campaigns, select_members
-from orchestration.campaigns.selection import LIST_COLUMNS
+from orchestration.campaigns import selection
+from orchestration.campaigns.config import load_config
+from orchestration.campaigns.engine import build_wave, history_rows, summary_rows
 from orchestration.resources import WarehouseResource
 
-# The marts a campaign list reads; their dbt tests must pass first.
-UPSTREAM_MARTS = [AssetKey("customers"), AssetKey("customer_contacts")]
 DEFAULT_TIMEZONE = "Asia/Shanghai"
+CONTACT_HISTORY_KEY = AssetKey(["campaigns", "contact_history"])
+# What the lists read; their dbt tests must pass first.
+UPSTREAM = [
+    AssetKey("customers"),
+    AssetKey("customer_contacts"),
+    AssetKey("marketing_suppressions"),
+]
+
+# Loaded and validated when the code location loads, before any run starts.
+CONFIG = load_config()
 
 
 def campaign_timezone() -> ZoneInfo:
@@ -34,58 +47,130 @@ class CampaignWaveConfig(Config):
     wave_date: str = ""
 
 
-def wave_date(config: CampaignWaveConfig) -> str:
+def wave_date_of(config: CampaignWaveConfig) -> date:
     if config.wave_date:
-        return datetime.strptime(config.wave_date, "%Y-%m-%d").date().isoformat()
-    return datetime.now(campaign_timezone()).date().isoformat()
+        return date.fromisoformat(config.wave_date)
+    return datetime.now(campaign_timezone()).date()
 
 
-def _preview(members: pd.DataFrame, rows: int = 10) -> str:
+def campaign_key(name: str) -> AssetKey:
+    return AssetKey(["campaigns", name])
+
+
+def _preview(frame: pd.DataFrame, rows: int = 10) -> str:
     # No personal data in the UI: the preview shows mart columns only.
-    return members.loc[:, list(LIST_COLUMNS)].head(rows).to_markdown(index=False)
-
-
-def _campaign_asset(campaign: Campaign) -> AssetsDefinition:
-    @asset(
-        key=AssetKey(["campaigns", campaign.name]),
-        group_name="campaigns",
-        deps=UPSTREAM_MARTS,
-        description=f"{campaign.goal}\n\nAudience: `{campaign.audience}` (opt-in only).",
-        kinds={"pandas", "duckdb"},
-        tags={"priority": str(campaign.priority), "channel": campaign.channel},
+    return (
+        frame.loc[:, list(selection.LIST_COLUMNS) + ["assignment"]]
+        .head(rows)
+        .to_markdown(index=False)
     )
-    def campaign_list(
-        context: AssetExecutionContext, config: CampaignWaveConfig, warehouse: WarehouseResource
-    ) -> MaterializeResult:
-        settings = warehouse.settings()
-        wave = wave_date(config)
-        with warehouse.connect() as connection:
-            members = select_members(connection, campaign)
-            members.insert(1, "wave_date", pd.Timestamp(wave).date())
-            connection.execute("create schema if not exists campaigns")
-            connection.register("members_frame", members)
-            connection.execute(
-                f"create or replace table campaigns.{campaign.name} as select * from members_frame"
+
+
+@multi_asset(
+    specs=[
+        *(
+            AssetSpec(
+                campaign_key(campaign.name),
+                group_name="campaigns",
+                deps=UPSTREAM,
+                description=(
+                    f"{campaign.goal}\n\nAudience: `{campaign.audience}`; priority "
+                    f"{campaign.priority}; holdout {campaign.holdout_share:.0%}; "
+                    f"size cap {campaign.max_customers or 'none'}."
+                ),
+                kinds={"pandas", "duckdb"},
+                tags={"channel": campaign.channel},
             )
-            connection.unregister("members_frame")
-        export_path = settings.exports_dir / wave / f"{campaign.name}.csv"
-        export_path.parent.mkdir(parents=True, exist_ok=True)
-        # UTF-8 with a byte order mark, so Excel shows Chinese names correctly.
-        members.to_csv(export_path, index=False, encoding="utf-8-sig")
-        by_tier = members["value_tier"].value_counts().sort_index().to_dict()
-        context.log.info(f"{campaign.name}: {len(members)} customers -> {export_path}")
-        return MaterializeResult(
-            metadata={
-                "row_count": MetadataValue.int(len(members)),
-                "by_value_tier": MetadataValue.json({tier: int(n) for tier, n in by_tier.items()}),
-                "wave_date": MetadataValue.text(wave),
-                "export": MetadataValue.path(str(export_path)),
-                "table": MetadataValue.text(f"campaigns.{campaign.name}"),
-                "preview": MetadataValue.md(_preview(members)),
-            }
+            for campaign in CONFIG.campaigns
+        ),
+        AssetSpec(
+            CONTACT_HISTORY_KEY,
+            group_name="campaigns",
+            deps=UPSTREAM,
+            description="Every list ever produced: campaign, wave date, customer, treatment or "
+            "holdout. One set of rows per campaign and wave (re-running a wave replaces it).",
+            kinds={"duckdb"},
+        ),
+    ],
+    name="campaign_wave",
+)
+def campaign_wave(
+    context: AssetExecutionContext, config: CampaignWaveConfig, warehouse: WarehouseResource
+):
+    """Build every campaign list of the wave, write tables, exports and the contact history."""
+    settings = warehouse.settings()
+    wave_date = wave_date_of(config)
+    folder = settings.exports_dir / wave_date.isoformat()
+    folder.mkdir(parents=True, exist_ok=True)
+    with warehouse.connect() as connection:
+        audiences = {c.name: selection.audience(connection, c) for c in CONFIG.campaigns}
+        lists = build_wave(
+            CONFIG.campaigns,
+            audiences,
+            selection.contacts(connection),
+            selection.suppressions(connection),
+            selection.history(connection),
+            wave_date,
+            CONFIG.settings,
         )
+        connection.execute("create schema if not exists campaigns")
+        exports = {}
+        for wave in lists:
+            frame = selection.export_frame(connection, wave, wave_date)
+            exports[wave.campaign.name] = frame
+            connection.register("list_frame", frame)
+            connection.execute(
+                f"create or replace table campaigns.{wave.campaign.name} as "
+                "select * from list_frame"
+            )
+            connection.unregister("list_frame")
+            # UTF-8 with a byte order mark, so Excel shows Chinese names correctly.
+            frame.to_csv(folder / f"{wave.campaign.name}.csv", index=False, encoding="utf-8-sig")
+            frame.to_parquet(folder / f"{wave.campaign.name}.parquet", index=False)
+        rows = history_rows(lists, wave_date)
+        selection.record_wave(connection, rows, wave_date, [c.name for c in CONFIG.campaigns])
+        (count_history,) = connection.execute(
+            f"select count(*) from {selection.HISTORY_TABLE}"
+        ).fetchone()
+    summary = summary_rows(lists, wave_date)
+    summary.to_csv(folder / "summary.csv", index=False, encoding="utf-8-sig")
+    summary.to_json(folder / "summary.json", orient="records", indent=2, force_ascii=False)
 
-    return campaign_list
+    for wave in lists:
+        frame = exports[wave.campaign.name]
+        by_tier = frame["value_tier"].value_counts().sort_index()
+        context.log.info(
+            f"{wave.campaign.name}: {len(frame)} customers ({wave.count_holdout} holdout) "
+            f"-> {folder / (wave.campaign.name + '.csv')}"
+        )
+        yield MaterializeResult(
+            asset_key=campaign_key(wave.campaign.name),
+            metadata={
+                "row_count": MetadataValue.int(len(frame)),
+                "treatment": MetadataValue.int(wave.count_treatment),
+                "holdout": MetadataValue.int(wave.count_holdout),
+                "audience": MetadataValue.int(wave.audience_size),
+                **{
+                    f"removed_{step}": MetadataValue.int(count)
+                    for step, count in wave.removed.items()
+                },
+                "by_value_tier": MetadataValue.json({k: int(v) for k, v in by_tier.items()}),
+                "wave_date": MetadataValue.text(wave_date.isoformat()),
+                "export": MetadataValue.path(str(folder / f"{wave.campaign.name}.csv")),
+                "table": MetadataValue.text(f"campaigns.{wave.campaign.name}"),
+                "preview": MetadataValue.md(_preview(frame)),
+            },
+        )
+    yield MaterializeResult(
+        asset_key=CONTACT_HISTORY_KEY,
+        metadata={
+            "wave_date": MetadataValue.text(wave_date.isoformat()),
+            "rows_this_wave": MetadataValue.int(len(rows)),
+            "row_count": MetadataValue.int(int(count_history)),
+            "summary": MetadataValue.md(summary.to_markdown(index=False)),
+            "summary_file": MetadataValue.path(str(folder / "summary.csv")),
+        },
+    )
 
 
-campaign_assets = [_campaign_asset(campaign) for campaign in load_campaigns()]
+campaign_assets = [campaign_wave]

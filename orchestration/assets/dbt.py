@@ -36,6 +36,9 @@ class LoyaltyDbtTranslator(DagsterDbtTranslator):
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
         if dbt_resource_props["resource_type"] == "source":
+            if dbt_resource_props["source_name"] == "campaign_history":
+                # Written by the campaign wave (orchestration/assets/campaigns.py).
+                return AssetKey(["campaigns", dbt_resource_props["name"]])
             return AssetKey(["raw", dbt_resource_props["name"]])
         # Model and seed names are unique in the project: the key is the name.
         return AssetKey(dbt_resource_props["name"])
@@ -44,7 +47,26 @@ class LoyaltyDbtTranslator(DagsterDbtTranslator):
 translator = LoyaltyDbtTranslator()
 
 
-@dbt_assets(manifest=ensure_manifest(), project=dbt_project, dagster_dbt_translator=translator)
+# Models that read what the campaign wave wrote: built in a second step, after it.
+CAMPAIGN_FEEDBACK_MODELS = "campaign_effect"
+
+
+def _dbt_build(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    arguments = ["build"]
+    dbt_vars = os.environ.get("LOYALTY_DBT_VARS", "").strip()
+    if dbt_vars:
+        arguments += ["--vars", dbt_vars]
+    with environment_for_dbt(warehouse.settings()):
+        yield from dbt.cli(arguments, context=context).stream()
+
+
+@dbt_assets(
+    manifest=ensure_manifest(),
+    project=dbt_project,
+    dagster_dbt_translator=translator,
+    exclude=CAMPAIGN_FEEDBACK_MODELS,
+    name="loyalty_dbt_models",
+)
 def loyalty_dbt_models(
     context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ) -> Iterator[Any]:
@@ -55,9 +77,18 @@ def loyalty_dbt_models(
     nothing downstream (campaign lists, the published warehouse) runs on data
     that did not pass.
     """
-    arguments = ["build"]
-    dbt_vars = os.environ.get("LOYALTY_DBT_VARS", "").strip()
-    if dbt_vars:
-        arguments += ["--vars", dbt_vars]
-    with environment_for_dbt(warehouse.settings()):
-        yield from dbt.cli(arguments, context=context).stream()
+    yield from _dbt_build(context, dbt, warehouse)
+
+
+@dbt_assets(
+    manifest=ensure_manifest(),
+    project=dbt_project,
+    dagster_dbt_translator=translator,
+    select=CAMPAIGN_FEEDBACK_MODELS,
+    name="campaign_feedback_dbt_models",
+)
+def campaign_feedback_dbt_models(
+    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+) -> Iterator[Any]:
+    """`dbt build` of campaign_effect, after the wave has written the contact history."""
+    yield from _dbt_build(context, dbt, warehouse)

@@ -17,6 +17,11 @@ MART_KEYS = [
         "value_concentration",
         "value_concentration_summary",
         "satisfaction_trends",
+        "customer_repurchase_cycles",
+        "replacement_due",
+        "segment_relationship_strategy",
+        "clv_model_fits",
+        "campaign_effect",
     )
 ]
 

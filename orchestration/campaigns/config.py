@@ -1,16 +1,33 @@
-"""Load and validate the campaign rules in campaigns.yml."""
+"""Load and validate the campaign rules in campaigns.yml.
+
+Validation happens when the file is loaded (so when the Dagster code location
+loads, before any run starts): every key known, names unique and usable as
+table names, priorities unique, shares between 0 and 1, and every audience a
+SQL condition that parses and names only columns of marts.customers (or, in
+a subquery, columns of other marts), checked against the dbt manifest.
+"""
 
 from __future__ import annotations
 
+import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import sqlglot
 import yaml
+from sqlglot import exp
 
 CAMPAIGNS_FILE = Path(__file__).with_name("campaigns.yml")
 _NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
-_FIELDS = ("name", "goal", "audience", "priority", "channel", "offer_en", "offer_zh")
+_REQUIRED = ("name", "goal", "audience", "priority", "channel", "offer_en", "offer_zh")
+_OPTIONAL = ("max_customers", "holdout_share")
+_SETTINGS = {
+    "frequency_cap_days": 7,
+    "default_holdout_share": 0.10,
+    "holdout_seed": 20261124,
+}
 
 
 class CampaignConfigError(ValueError):
@@ -26,38 +43,183 @@ class Campaign:
     channel: str
     offer_en: str
     offer_zh: str
+    max_customers: int | None = None
+    holdout_share: float = 0.10
 
 
-def _campaign(entry: object, position: int, path: Path) -> Campaign:
+@dataclass(frozen=True)
+class CampaignSettings:
+    """Rules that apply to every list (see campaigns.yml)."""
+
+    frequency_cap_days: int = 7
+    default_holdout_share: float = 0.10
+    holdout_seed: int = 20261124
+
+
+@dataclass(frozen=True)
+class CampaignConfig:
+    settings: CampaignSettings
+    campaigns: list[Campaign]
+
+
+def campaigns_file() -> Path:
+    """campaigns.yml beside this module, or LOYALTY_CAMPAIGNS_FILE."""
+    return Path(os.environ.get("LOYALTY_CAMPAIGNS_FILE") or CAMPAIGNS_FILE)
+
+
+def _share(value: object, where: str, field: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1:
+        raise CampaignConfigError(
+            f"{where}: {field} must be a number from 0 to below 1, not {value!r}."
+        )
+    return float(value)
+
+
+def _settings(document: dict, path: Path) -> CampaignSettings:
+    given = document.get("settings") or {}
+    unknown = sorted(set(given) - set(_SETTINGS))
+    if unknown:
+        raise CampaignConfigError(
+            f"{path}: unknown key(s) under settings: {', '.join(unknown)} "
+            f"(known: {', '.join(_SETTINGS)})."
+        )
+    values = {**_SETTINGS, **given}
+    for key in ("frequency_cap_days", "holdout_seed"):
+        if isinstance(values[key], bool) or not isinstance(values[key], int) or values[key] < 0:
+            raise CampaignConfigError(f"{path}: settings.{key} must be a whole number >= 0.")
+    values["default_holdout_share"] = _share(
+        values["default_holdout_share"], f"{path}, settings", "default_holdout_share"
+    )
+    return CampaignSettings(**values)
+
+
+def _campaign(entry: object, position: int, path: Path, settings: CampaignSettings) -> Campaign:
     where = f"{path}, campaign #{position}"
     if not isinstance(entry, dict):
-        raise CampaignConfigError(f"{where}: expected a mapping with keys {', '.join(_FIELDS)}.")
-    missing = [field for field in _FIELDS if field not in entry]
-    unknown = sorted(set(entry) - set(_FIELDS))
+        raise CampaignConfigError(f"{where}: expected a mapping with keys {', '.join(_REQUIRED)}.")
+    where = f"{where} ({entry.get('name', '?')})"
+    missing = [field for field in _REQUIRED if field not in entry]
+    unknown = sorted(set(entry) - set(_REQUIRED) - set(_OPTIONAL))
     if missing or unknown:
         raise CampaignConfigError(
-            f"{where} ({entry.get('name', '?')}): missing {missing or 'nothing'}, "
-            f"unknown keys {unknown or 'none'}."
+            f"{where}: missing key(s) {missing or 'none'}, unknown key(s) {unknown or 'none'} "
+            f"(allowed: {', '.join(_REQUIRED + _OPTIONAL)})."
         )
     name = str(entry["name"])
     if not _NAME_PATTERN.match(name):
         raise CampaignConfigError(
             f"{where}: name {name!r} must be lower_snake_case (it becomes a table name)."
         )
-    if not isinstance(entry["priority"], int) or entry["priority"] < 1:
-        raise CampaignConfigError(f"{where} ({name}): priority must be a whole number >= 1.")
-    return Campaign(**{field: entry[field] for field in _FIELDS})
+    priority = entry["priority"]
+    if isinstance(priority, bool) or not isinstance(priority, int) or priority < 1:
+        raise CampaignConfigError(f"{where}: priority must be a whole number >= 1.")
+    max_customers = entry.get("max_customers")
+    if max_customers is not None and (
+        isinstance(max_customers, bool) or not isinstance(max_customers, int) or max_customers < 1
+    ):
+        raise CampaignConfigError(f"{where}: max_customers must be a whole number >= 1 or empty.")
+    holdout = entry.get("holdout_share", settings.default_holdout_share)
+    return Campaign(
+        name=name,
+        goal=str(entry["goal"]),
+        audience=str(entry["audience"]),
+        priority=priority,
+        channel=str(entry["channel"]),
+        offer_en=str(entry["offer_en"]),
+        offer_zh=str(entry["offer_zh"]),
+        max_customers=max_customers,
+        holdout_share=_share(holdout, where, "holdout_share"),
+    )
 
 
-def load_campaigns(path: Path = CAMPAIGNS_FILE) -> list[Campaign]:
-    """The campaigns of the file, in priority order; raises CampaignConfigError."""
-    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+def load_config(
+    path: Path | None = None, mart_columns: dict[str, set[str]] | None = None
+) -> CampaignConfig:
+    """Read and validate the campaign file; raises CampaignConfigError naming what to fix.
+
+    mart_columns ({mart name: column names}) enables the audience column check;
+    by default it is read from the dbt manifest.
+    """
+    path = path or campaigns_file()
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as error:
+        raise CampaignConfigError(f"{path}: cannot read the campaign file: {error}") from error
+    if not isinstance(document, dict):
+        raise CampaignConfigError(f"{path}: expected `settings:` and `campaigns:` at the top.")
+    unknown = sorted(set(document) - {"settings", "campaigns"})
+    if unknown:
+        raise CampaignConfigError(f"{path}: unknown top-level key(s): {', '.join(unknown)}.")
+    settings = _settings(document, path)
     entries = document.get("campaigns")
     if not isinstance(entries, list) or not entries:
         raise CampaignConfigError(f"{path}: expected a non-empty list under `campaigns:`.")
-    campaigns = [_campaign(entry, position, path) for position, entry in enumerate(entries, 1)]
+    campaigns = [
+        _campaign(entry, number, path, settings) for number, entry in enumerate(entries, 1)
+    ]
     names = [campaign.name for campaign in campaigns]
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:
         raise CampaignConfigError(f"{path}: duplicate campaign name(s): {', '.join(duplicates)}.")
-    return sorted(campaigns, key=lambda campaign: (campaign.priority, campaign.name))
+    priorities = [campaign.priority for campaign in campaigns]
+    shared = sorted({p for p in priorities if priorities.count(p) > 1})
+    if shared:
+        raise CampaignConfigError(
+            f"{path}: priority {shared} is given to more than one campaign; priorities decide "
+            "which campaign gets a customer who qualifies for several, so they must differ."
+        )
+    columns = mart_columns if mart_columns is not None else manifest_mart_columns()
+    for campaign in campaigns:
+        validate_audience(campaign, columns, path)
+    return CampaignConfig(settings, sorted(campaigns, key=lambda c: (c.priority, c.name)))
+
+
+def load_campaigns(path: Path | None = None) -> list[Campaign]:
+    """The campaigns of the file in priority order (see load_config)."""
+    return load_config(path).campaigns
+
+
+def manifest_mart_columns(manifest_path: Path | None = None) -> dict[str, set[str]]:
+    """{mart name: documented column names} from the dbt manifest (models in schema marts)."""
+    if manifest_path is None:
+        from orchestration.project import ensure_manifest
+
+        manifest_path = ensure_manifest()
+    manifest = json.loads(Path(manifest_path).read_text(encoding="utf-8"))
+    return {
+        node["name"]: set(node["columns"])
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node.get("schema") == "marts"
+    }
+
+
+def validate_audience(campaign: Campaign, mart_columns: dict[str, set[str]], path: Path) -> None:
+    """The audience parses as a condition and names only known mart columns."""
+    where = f"{path}, campaign {campaign.name}"
+    try:
+        condition = sqlglot.parse_one(campaign.audience, dialect="duckdb")
+    except sqlglot.errors.ParseError as error:
+        raise CampaignConfigError(
+            f"{where}: audience `{campaign.audience}` is not a valid SQL condition: "
+            f"{str(error).splitlines()[0]}"
+        ) from error
+    if isinstance(condition, exp.Select | exp.Union) or condition.find(exp.Command):
+        raise CampaignConfigError(f"{where}: audience must be a condition, not a query.")
+    customers = mart_columns.get("customers", set())
+    aliases: dict[str, str] = {"customers": "customers"}
+    for table in condition.find_all(exp.Table):
+        if table.name not in mart_columns:
+            raise CampaignConfigError(
+                f"{where}: audience reads `{table.sql()}`, which is not a mart "
+                f"(marts: {', '.join(sorted(mart_columns))})."
+            )
+        aliases[table.alias_or_name] = table.name
+    for column in condition.find_all(exp.Column):
+        mart = aliases.get(column.table) if column.table else "customers"
+        known = mart_columns.get(mart, set()) if mart else set()
+        if mart is None or column.name not in known:
+            hint = ", ".join(sorted(customers)[:12])
+            raise CampaignConfigError(
+                f"{where}: audience names unknown column `{column.sql()}`; the audience is a "
+                f"condition on the columns of marts.customers (e.g. {hint}, ...; see the dbt docs)."
+            )

@@ -1,13 +1,16 @@
-"""Select the members of one campaign from the marts (a DuckDB connection in, a DataFrame out)."""
+"""Read what a wave needs from the build warehouse and write what it produces (DuckDB)."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import duckdb
 import pandas as pd
 
 from orchestration.campaigns.config import Campaign, CampaignConfigError
+from orchestration.campaigns.engine import HISTORY_COLUMNS, WaveList
 
-# The mart columns every list carries (no personal data), then the contact details.
+# The mart columns every list carries, then the contact details joined at the edge.
 LIST_COLUMNS: tuple[str, ...] = (
     "customer_id",
     "customer_type",
@@ -20,43 +23,105 @@ LIST_COLUMNS: tuple[str, ...] = (
     "last_purchase_date",
 )
 CONTACT_COLUMNS: tuple[str, ...] = ("full_name", "email", "phone")
+HISTORY_TABLE = "campaigns.contact_history"
 
 
-def validate_audience(connection: duckdb.DuckDBPyConnection, campaign: Campaign) -> None:
-    """Fail with a clear message when the audience is not a valid condition on marts.customers."""
+def audience(connection: duckdb.DuckDBPyConnection, campaign: Campaign) -> pd.DataFrame:
+    """Customers of marts.customers matching the campaign's audience condition."""
     try:
-        connection.execute(f"select count(*) from marts.customers where {campaign.audience}")
+        return connection.execute(
+            f"""
+            select customer_id, total_lifetime_value
+            from marts.customers
+            where ({campaign.audience})
+            """
+        ).df()
     except duckdb.Error as error:
         raise CampaignConfigError(
-            f"Campaign {campaign.name}: audience `{campaign.audience}` is not a valid condition "
-            f"on marts.customers: {error}"
+            f"Campaign {campaign.name}: audience `{campaign.audience}` failed on the "
+            f"warehouse: {error}"
         ) from error
 
 
-def select_members(connection: duckdb.DuckDBPyConnection, campaign: Campaign) -> pd.DataFrame:
-    """Customers who match the audience and consented to marketing, with their contact details.
-
-    Ordered by lifetime value (highest first), then customer_id, so the most
-    valuable customers come first and the order is stable.
-    """
-    validate_audience(connection, campaign)
-    mart_columns = ", ".join(f"audience.{column}" for column in LIST_COLUMNS)
-    contact_columns = ", ".join(f"contacts.{column}" for column in CONTACT_COLUMNS)
-    members = connection.execute(
-        f"""
-        with audience as (
-            select * from marts.customers where ({campaign.audience})
-        )
-        select {mart_columns}, {contact_columns}
-        from audience
-        inner join restricted.customer_contacts as contacts
-            on audience.customer_id = contacts.customer_id
-        where contacts.marketing_consent = 'opt_in'
-        order by audience.total_lifetime_value desc, audience.customer_id
-        """
+def contacts(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return connection.execute(
+        "select customer_id, marketing_consent, full_name, email, phone "
+        "from restricted.customer_contacts"
     ).df()
-    members.insert(0, "campaign", campaign.name)
-    members["channel"] = campaign.channel
-    members["offer_en"] = campaign.offer_en
-    members["offer_zh"] = campaign.offer_zh
-    return members
+
+
+def suppressions(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return connection.execute(
+        "select customer_id, reason, suppressed_at, lifted_at "
+        "from restricted.marketing_suppressions"
+    ).df()
+
+
+def ensure_history_table(connection: duckdb.DuckDBPyConnection) -> None:
+    connection.execute("create schema if not exists campaigns")
+    connection.execute(
+        f"""
+        create table if not exists {HISTORY_TABLE} (
+            campaign varchar, wave_date date, customer_id varchar,
+            assignment varchar, priority integer
+        )
+        """
+    )
+
+
+def history(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    ensure_history_table(connection)
+    return connection.execute(f"select {', '.join(HISTORY_COLUMNS)} from {HISTORY_TABLE}").df()
+
+
+def record_wave(
+    connection: duckdb.DuckDBPyConnection, rows: pd.DataFrame, wave_date: date, names: list[str]
+) -> None:
+    """Replace this wave's rows of these campaigns: re-running a wave never duplicates it."""
+    ensure_history_table(connection)
+    connection.execute("begin transaction")
+    try:
+        connection.execute(
+            f"delete from {HISTORY_TABLE} where wave_date = ? and campaign in "
+            f"(select unnest(?::varchar[]))",
+            [wave_date, names],
+        )
+        connection.register("wave_rows", rows)
+        connection.execute(
+            f"insert into {HISTORY_TABLE} select {', '.join(HISTORY_COLUMNS)} from wave_rows"
+        )
+        connection.unregister("wave_rows")
+        connection.execute("commit")
+    except Exception:
+        connection.execute("rollback")
+        raise
+
+
+def export_frame(
+    connection: duckdb.DuckDBPyConnection, wave: WaveList, wave_date: date
+) -> pd.DataFrame:
+    """The list as marketing receives it: mart columns, contact details, assignment, offer."""
+    connection.register("wave_members", wave.members[["customer_id", "assignment"]])
+    try:
+        frame = connection.execute(
+            f"""
+            select
+                {", ".join(f"customers.{column}" for column in LIST_COLUMNS)},
+                {", ".join(f"contacts.{column}" for column in CONTACT_COLUMNS)},
+                members.assignment
+            from wave_members as members
+            inner join marts.customers as customers
+                on members.customer_id = customers.customer_id
+            inner join restricted.customer_contacts as contacts
+                on members.customer_id = contacts.customer_id
+            order by customers.total_lifetime_value desc, customers.customer_id
+            """
+        ).df()
+    finally:
+        connection.unregister("wave_members")
+    frame.insert(0, "campaign", wave.campaign.name)
+    frame.insert(1, "wave_date", wave_date)
+    frame["channel"] = wave.campaign.channel
+    frame["offer_en"] = wave.campaign.offer_en
+    frame["offer_zh"] = wave.campaign.offer_zh
+    return frame

@@ -1,0 +1,165 @@
+"""One campaign wave: eligibility rules, frequency cap, size cap and holdout (pure pandas).
+
+For each campaign, in priority order, the audience is narrowed step by step
+and the number removed at each step is recorded:
+
+1. consent       only customers whose consent holds as opt_in on the wave
+                 date (the latest answer wins, opt-out wins ties: resolved in
+                 dbt, restricted.customer_contacts);
+2. suppression   customers under an active suppression on the wave date
+                 (do not contact, bounced, complaint handling) are removed;
+3. frequency cap a customer is in at most one campaign per
+                 frequency_cap_days: anyone in another wave of the window, or
+                 already given to a higher-priority campaign in this wave, is
+                 removed;
+4. size cap      the max_customers most valuable remain.
+
+Then a deterministic random holdout (control group) is marked: a customer is
+held out when hash(seed, campaign, wave date, customer) falls below the
+campaign's holdout share, so re-running the same wave gives the same lists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from orchestration.campaigns.config import Campaign, CampaignSettings
+
+STEPS = ("audience", "consent", "suppression", "frequency_cap", "size_cap")
+HISTORY_COLUMNS = ["campaign", "wave_date", "customer_id", "assignment", "priority"]
+
+
+@dataclass
+class WaveList:
+    campaign: Campaign
+    members: pd.DataFrame
+    removed: dict[str, int] = field(default_factory=dict)
+    audience_size: int = 0
+
+    @property
+    def count_treatment(self) -> int:
+        return int((self.members["assignment"] == "treatment").sum())
+
+    @property
+    def count_holdout(self) -> int:
+        return int((self.members["assignment"] == "holdout").sum())
+
+
+def holdout_draw(seed: int, campaign: str, wave_date: date, customer_ids: pd.Series) -> np.ndarray:
+    """A uniform number in [0, 1) per customer, fixed by (seed, campaign, wave date, customer)."""
+    prefix = f"{seed}|{campaign}|{wave_date.isoformat()}|"
+    return np.array(
+        [
+            int.from_bytes(hashlib.sha256((prefix + str(cid)).encode()).digest()[:8], "big") / 2**64
+            for cid in customer_ids
+        ]
+    )
+
+
+def active_suppressions(suppressions: pd.DataFrame, wave_date: date) -> set[str]:
+    """Customers suppressed on the wave date: suppressed before its end, not lifted by its start."""
+    if suppressions.empty:
+        return set()
+    start = pd.Timestamp(wave_date)
+    end = start + pd.Timedelta(days=1)
+    suppressed_at = pd.to_datetime(suppressions["suppressed_at"])
+    lifted_at = pd.to_datetime(suppressions["lifted_at"])
+    active = (suppressed_at < end) & (lifted_at.isna() | (lifted_at > start))
+    return set(suppressions.loc[active, "customer_id"])
+
+
+def recently_contacted(history: pd.DataFrame, wave_date: date, cap_days: int) -> set[str]:
+    """Customers in any other wave within cap_days before the wave date (this wave is rebuilt)."""
+    if history.empty or cap_days == 0:
+        return set()
+    wave_dates = pd.to_datetime(history["wave_date"]).dt.date
+    window = (wave_dates < wave_date) & (wave_dates > wave_date - timedelta(days=cap_days))
+    return set(history.loc[window, "customer_id"])
+
+
+def build_wave(
+    campaigns: list[Campaign],
+    audiences: dict[str, pd.DataFrame],
+    contacts: pd.DataFrame,
+    suppressions: pd.DataFrame,
+    history: pd.DataFrame,
+    wave_date: date,
+    settings: CampaignSettings,
+) -> list[WaveList]:
+    """The lists of one wave. audiences[name] holds customer_id and total_lifetime_value."""
+    opted_in = set(contacts.loc[contacts["marketing_consent"] == "opt_in", "customer_id"])
+    suppressed = active_suppressions(suppressions, wave_date)
+    blocked = recently_contacted(history, wave_date, settings.frequency_cap_days)
+    taken: set[str] = set()
+    lists = []
+    for campaign in sorted(campaigns, key=lambda c: (c.priority, c.name)):
+        audience = audiences[campaign.name].sort_values(
+            ["total_lifetime_value", "customer_id"], ascending=[False, True], kind="stable"
+        )
+        removed: dict[str, int] = {}
+        current = audience
+        for step in ("consent", "suppression", "frequency_cap"):
+            if step == "consent":
+                keep = current["customer_id"].isin(opted_in)
+            elif step == "suppression":
+                keep = ~current["customer_id"].isin(suppressed)
+            else:
+                keep = ~current["customer_id"].isin(blocked | taken)
+            removed[step] = int((~keep).sum())
+            current = current[keep]
+        if campaign.max_customers is not None and len(current) > campaign.max_customers:
+            removed["size_cap"] = len(current) - campaign.max_customers
+            current = current.head(campaign.max_customers)
+        else:
+            removed["size_cap"] = 0
+        members = current.copy()
+        draws = holdout_draw(
+            settings.holdout_seed, campaign.name, wave_date, members["customer_id"]
+        )
+        members["assignment"] = np.where(draws < campaign.holdout_share, "holdout", "treatment")
+        taken |= set(members["customer_id"])
+        lists.append(WaveList(campaign, members.reset_index(drop=True), removed, len(audience)))
+    return lists
+
+
+def history_rows(lists: list[WaveList], wave_date: date) -> pd.DataFrame:
+    """The contact history rows of a wave: one per customer and campaign."""
+    frames = [
+        pd.DataFrame(
+            {
+                "campaign": wave.campaign.name,
+                "wave_date": wave_date,
+                "customer_id": wave.members["customer_id"].astype(str),
+                "assignment": wave.members["assignment"],
+                "priority": wave.campaign.priority,
+            }
+        )
+        for wave in lists
+    ]
+    if not frames:
+        return pd.DataFrame(columns=HISTORY_COLUMNS)
+    return pd.concat(frames, ignore_index=True)[HISTORY_COLUMNS]
+
+
+def summary_rows(lists: list[WaveList], wave_date: date) -> pd.DataFrame:
+    """One row per campaign: the audience, what each step removed, and the final list."""
+    return pd.DataFrame(
+        [
+            {
+                "wave_date": wave_date.isoformat(),
+                "campaign": wave.campaign.name,
+                "priority": wave.campaign.priority,
+                "audience": wave.audience_size,
+                **{f"removed_{step}": wave.removed[step] for step in STEPS[1:]},
+                "listed": len(wave.members),
+                "treatment": wave.count_treatment,
+                "holdout": wave.count_holdout,
+            }
+            for wave in lists
+        ]
+    )
