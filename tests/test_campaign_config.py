@@ -1,0 +1,111 @@
+"""campaigns.yml is validated on load, with messages that say what to fix, before any run starts."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from orchestration.campaigns.config import CampaignConfigError, load_config
+from tests.dbt_runner import REPO_ROOT
+
+MARTS = {
+    "customers": {"customer_id", "value_tier", "loyalty_class", "total_lifetime_value"},
+    "replacement_due": {"customer_id", "days_until_due"},
+}
+
+GOOD = """
+settings:
+  frequency_cap_days: 7
+campaigns:
+  - name: rewards
+    goal: Reward.
+    audience: loyalty_class = 'true'
+    priority: 1
+    channel: email
+    offer_en: A gift.
+    offer_zh: 礼品。
+"""
+
+
+def _load(tmp_path: Path, text: str):
+    path = tmp_path / "campaigns.yml"
+    path.write_text(text, encoding="utf-8")
+    return load_config(path, mart_columns=MARTS)
+
+
+def test_a_good_file_loads_with_defaults(tmp_path):
+    config = _load(tmp_path, GOOD)
+    (campaign,) = config.campaigns
+    assert (campaign.name, campaign.holdout_share, campaign.max_customers) == (
+        "rewards",
+        0.10,
+        None,
+    )
+    assert config.settings.frequency_cap_days == 7
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("loyalty_class = 'true'", "loyalty_klass = 'true'"), "unknown column `loyalty_klass`"),
+        (("loyalty_class = 'true'", "loyalty_class = = 'true'"), "is not a valid SQL condition"),
+        (("loyalty_class = 'true'", "select 1"), "must be a condition"),
+        (
+            ("loyalty_class = 'true'", "exists (select 1 from marts.nope as n)"),
+            "`marts.nope AS n`, which is not a mart",
+        ),
+        (("channel: email", "channel: email\n    holdout_share: 1.5"), "holdout_share must be"),
+        (("channel: email", "channel: email\n    max_customers: 0"), "max_customers must be"),
+        (("channel: email", "channel: email\n    colour: red"), "unknown key(s) ['colour']"),
+        (("frequency_cap_days: 7", "frequency_cap_days: -1"), "frequency_cap_days must be"),
+        (("name: rewards", "name: Rewards!"), "must be lower_snake_case"),
+    ],
+)
+def test_mistakes_are_named(tmp_path, change, message):
+    with pytest.raises(CampaignConfigError) as error:
+        _load(tmp_path, GOOD.replace(*change))
+    assert message in str(error.value)
+
+
+def test_duplicate_names_and_priorities_are_refused(tmp_path):
+    entry = GOOD.split("campaigns:\n")[1]
+    with pytest.raises(CampaignConfigError, match="duplicate campaign name"):
+        _load(tmp_path, GOOD + entry)
+    other = entry.replace("name: rewards", "name: other")
+    with pytest.raises(CampaignConfigError, match="priority \\[1\\] is given to more than one"):
+        _load(tmp_path, GOOD + other)
+
+
+def test_subqueries_on_other_marts_are_checked(tmp_path):
+    audience = (
+        "exists (select 1 from marts.replacement_due as due "
+        "where due.customer_id = customers.customer_id and due.days_until_due < 7)"
+    )
+    config = _load(tmp_path, GOOD.replace("loyalty_class = 'true'", f'"{audience}"'))
+    assert config.campaigns[0].audience == audience
+
+
+def test_the_shipped_campaigns_validate_against_the_dbt_manifest():
+    config = load_config()
+    assert len(config.campaigns) >= 6
+    assert [c.priority for c in config.campaigns] == sorted(c.priority for c in config.campaigns)
+
+
+def test_a_bad_file_stops_the_code_location_from_loading(tmp_path):
+    bad = tmp_path / "campaigns.yml"
+    bad.write_text(GOOD.replace("loyalty_class = 'true'", "loyalty_klass = 'true'"), "utf-8")
+    completed = subprocess.run(
+        [sys.executable, "-c", "import orchestration.definitions"],
+        cwd=REPO_ROOT,
+        env={**os.environ, "LOYALTY_CAMPAIGNS_FILE": str(bad)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode != 0
+    assert "CampaignConfigError" in completed.stderr
+    assert "unknown column `loyalty_klass`" in completed.stderr
