@@ -14,8 +14,10 @@ loyalty_refresh_job = define_asset_job(
 
 campaigns_job = define_asset_job(
     name="campaigns_job",
-    selection=AssetSelection.groups("campaigns") | AssetSelection.assets("published_warehouse"),
-    description="The campaign lists from the marts as they are now (no dbt build).",
+    selection=AssetSelection.groups("campaigns")
+    | AssetSelection.assets("campaign_effect", "published_warehouse"),
+    description="A campaign wave from the marts as they are now (no dbt build), the measured "
+    "effect of past waves, then publish.",
     executor_def=in_process_executor,
 )
 
