@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 CHUNK_CUSTOMERS = 50_000
 
@@ -872,7 +874,12 @@ def generate(
     years: float = 2.5,
     file_format: str = "csv",
 ) -> dict[str, int]:
-    """Write the six raw tables (and _truth/) into out_dir; return the row count of each table."""
+    """Write the raw tables (and _truth/) into out_dir; return the row count of each table.
+
+    Chunk by chunk: CSV rows are appended, Parquet chunks become row groups of
+    one file per table (all columns text, as a company export would be), so
+    memory holds one chunk at a time.
+    """
     if customers < 100:
         raise ValueError("--customers must be at least 100 (the planted mess needs room).")
     if file_format not in ("csv", "parquet"):
@@ -883,7 +890,11 @@ def generate(
     products = _products(period)
     counts: Counter = Counter({"products": len(products)})
     mess: Counter = Counter()
-    writers: dict[str, list[pd.DataFrame]] = {}
+    parquet_writers: dict[str, pq.ParquetWriter] = {}
+    text_schema = {
+        table: pa.schema([(column, pa.string()) for column in columns])
+        for table, columns in COLUMNS.items()
+    }
     tables = [
         "customers",
         "orders",
@@ -906,18 +917,25 @@ def generate(
             if file_format == "csv":
                 _append_csv(frame, out_dir / f"{table}.csv", header=chunk_number == 0)
             else:
-                writers.setdefault(table, []).append(frame)
+                if table not in parquet_writers:
+                    parquet_writers[table] = pq.ParquetWriter(
+                        out_dir / f"{table}.parquet", text_schema[table]
+                    )
+                parquet_writers[table].write_table(
+                    pa.Table.from_pandas(frame, schema=text_schema[table], preserve_index=False)
+                )
         _append_csv(
             chunk.truth, out_dir / "_truth" / "planted_customers.csv", header=chunk_number == 0
         )
     if file_format == "csv":
         _append_csv(products, out_dir / "products.csv", header=True)
     else:
-        for table, frames in writers.items():
-            pd.concat(frames, ignore_index=True).to_parquet(
-                out_dir / f"{table}.parquet", index=False
-            )
-        products.to_parquet(out_dir / "products.parquet", index=False)
+        for writer in parquet_writers.values():
+            writer.close()
+        pq.write_table(
+            pa.Table.from_pandas(products, schema=text_schema["products"], preserve_index=False),
+            out_dir / "products.parquet",
+        )
     pd.DataFrame(
         [
             {"table": table, "kind": kind, "count": count}

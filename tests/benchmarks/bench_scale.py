@@ -1,0 +1,198 @@
+"""Benchmark (not a test): the dbt build at scale against the floor, plain dbt against Dagster.
+
+    .venv/bin/python tests/benchmarks/bench_scale.py --orders 100000 1000000 [--json out.json]
+
+For each scale it generates Parquet raw data (about 7.5 orders per customer),
+then prints one table:
+
+- floor: one DuckDB query that reads every raw table once and aggregates per
+  customer; no build can do less;
+- full: `dbt build` (every model, test and the predictive fit) from an empty
+  warehouse, and its ratio to the floor;
+- dagster: the same dbt build as a Dagster materialization of the dbt assets,
+  and its ratio to plain dbt;
+- peak RSS: the largest resident memory of the dbt process (GNU time);
+- rows/s: raw rows per second of the full build.
+
+The incremental daily run is not measured yet: the models are full rebuilds
+(see the README's scale section).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DBT = Path(sys.executable).with_name("dbt")
+ORDERS_PER_CUSTOMER = 7.5
+
+FLOOR_QUERY = """
+with
+orders as (select customer_id, count(*) as n_orders from read_parquet('{raw}/orders*.parquet') group by 1),
+lines as (
+    select o.customer_id, sum(try_cast(l.quantity as integer) * try_cast(l.unit_price as double)) as revenue
+    from read_parquet('{raw}/order_lines*.parquet') l
+    join read_parquet('{raw}/orders*.parquet') o using (order_id)
+    group by 1
+),
+surveys as (select customer_id, avg(try_cast(nps_score as integer)) as nps from read_parquet('{raw}/survey_responses*.parquet') group by 1),
+tickets as (select customer_id, count(*) as n_tickets from read_parquet('{raw}/service_tickets*.parquet') group by 1),
+consents as (select customer_id, max(recorded_at) as consent_at from read_parquet('{raw}/consent_events*.parquet') group by 1),
+suppressed as (select customer_id, count(*) as n from read_parquet('{raw}/suppressions*.parquet') group by 1)
+select count(*), sum(n_orders), sum(revenue), avg(nps), sum(n_tickets), count(consent_at), sum(suppressed.n)
+from read_parquet('{raw}/customers*.parquet') c
+left join orders using (customer_id)
+left join lines using (customer_id)
+left join surveys using (customer_id)
+left join tickets using (customer_id)
+left join consents using (customer_id)
+left join suppressed using (customer_id)
+cross join (select count(*) from read_parquet('{raw}/products*.parquet'))
+"""
+
+
+def _environment(raw: Path, work: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "LOYALTY_RAW_DIR": str(raw),
+        "LOYALTY_DUCKDB_BUILD_PATH": str(work / "warehouse.duckdb"),
+        "LOYALTY_DUCKDB_TEMP_DIR": str(work / "tmp"),
+        "DBT_PROFILES_DIR": str(REPO_ROOT / "dbt_project"),
+        "DBT_TARGET_PATH": str(work / "target"),
+        "DBT_LOG_PATH": str(work / "logs"),
+        "LOYALTY_DBT_VARS": "{raw_file_format: parquet}",
+        "DAGSTER_HOME": str(work / "dagster_home"),
+    }
+
+
+def _timed(command: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]:
+    """Wall seconds and peak resident memory (GB) of one command (GNU time's %M)."""
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
+        started = time.perf_counter()
+        completed = subprocess.run(
+            ["/usr/bin/time", "-f", "%M", "-o", rss.name, *command],
+            env=env,
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        seconds = time.perf_counter() - started
+        if completed.returncode != 0:
+            raise SystemExit(
+                f"{' '.join(command[:3])} failed:\n{completed.stdout[-3000:]}{completed.stderr[-3000:]}"
+            )
+        peak_kb = int(rss.read().strip().splitlines()[-1])
+    return seconds, peak_kb / 2**20
+
+
+DAGSTER_SNIPPET = """
+from dagster import materialize
+from orchestration.assets.dbt import loyalty_dbt_models
+from orchestration.resources import WarehouseResource, dbt_resource
+result = materialize([loyalty_dbt_models], resources={"dbt": dbt_resource(), "warehouse": WarehouseResource()})
+assert result.success
+"""
+
+
+def measure(orders: int, root: Path) -> dict:
+    customers = max(100, round(orders / ORDERS_PER_CUSTOMER))
+    raw = root / f"raw_{orders}"
+    started = time.perf_counter()
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "orchestration.sample_data",
+            "--customers",
+            str(customers),
+            "--seed",
+            "1",
+            "--out",
+            str(raw),
+            "--format",
+            "parquet",
+        ],
+        cwd=REPO_ROOT,
+        check=True,
+        capture_output=True,
+    )
+    generate_seconds = time.perf_counter() - started
+    with duckdb.connect() as connection:
+        raw_rows = sum(
+            connection.execute(f"select count(*) from read_parquet('{path}')").fetchone()[0]
+            for path in raw.glob("*.parquet")
+        )
+        started = time.perf_counter()
+        connection.execute(FLOOR_QUERY.format(raw=raw)).fetchall()
+        floor_seconds = time.perf_counter() - started
+
+    work = root / f"dbt_{orders}"
+    work.mkdir()
+    env = _environment(raw, work)
+    dbt_seconds, dbt_peak = _timed(
+        [str(DBT), "build", "--vars", "{raw_file_format: parquet}"], env, REPO_ROOT / "dbt_project"
+    )
+    dagster_work = root / f"dagster_{orders}"
+    dagster_work.mkdir()
+    dagster_seconds, _ = _timed(
+        [sys.executable, "-c", DAGSTER_SNIPPET], _environment(raw, dagster_work), REPO_ROOT
+    )
+    return {
+        "orders_target": orders,
+        "customers": customers,
+        "raw_rows": raw_rows,
+        "generate_seconds": round(generate_seconds, 1),
+        "floor_seconds": round(floor_seconds, 2),
+        "dbt_build_seconds": round(dbt_seconds, 1),
+        "dbt_to_floor": round(dbt_seconds / floor_seconds, 1),
+        "dagster_seconds": round(dagster_seconds, 1),
+        "dagster_to_dbt": round(dagster_seconds / dbt_seconds, 2),
+        "peak_rss_gb": round(dbt_peak, 2),
+        "rows_per_second": round(raw_rows / dbt_seconds),
+        "incremental_seconds": None,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--work-dir", help="where to generate and build (default: a temp dir)")
+    arguments = parser.parse_args()
+    root = Path(arguments.work_dir or tempfile.mkdtemp(prefix="loyalty_bench_"))
+    root.mkdir(parents=True, exist_ok=True)
+    rows = [measure(orders, root) for orders in arguments.orders]
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
+    header = (
+        f"{'orders':>10} | {'raw rows':>11} | {'gen s':>6} | {'floor s':>7} | {'dbt build s':>11} | "
+        f"{'x floor':>7} | {'dagster s':>9} | {'x dbt':>5} | {'peak GB':>7} | {'rows/s':>8} | incremental"
+    )
+    print(header)
+    print("-" * len(header))
+    for row in rows:
+        print(
+            f"{row['orders_target']:>10,} | {row['raw_rows']:>11,} | {row['generate_seconds']:>6.1f} | "
+            f"{row['floor_seconds']:>7.2f} | {row['dbt_build_seconds']:>11.1f} | "
+            f"{row['dbt_to_floor']:>7.1f} | {row['dagster_seconds']:>9.1f} | "
+            f"{row['dagster_to_dbt']:>5.2f} | {row['peak_rss_gb']:>7.2f} | "
+            f"{row['rows_per_second']:>8,} | not built yet"
+        )
+    if arguments.json:
+        Path(arguments.json).write_text(json.dumps(rows, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
