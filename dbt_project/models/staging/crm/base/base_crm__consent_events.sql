@@ -94,17 +94,7 @@ final as (
         consent,
         recorded_at,
         channel,
-        case
-            when copy_number > 1 then 'duplicate'
-            when failed_check is not null or count_versions > 1 then 'quarantined'
-            else 'valid'
-        end as row_status,
-        case
-            when copy_number > 1 then null
-            when failed_check is not null then failed_check
-            when count_versions > 1 then 'conflicting_versions'
-        end as quarantine_reason,
-        case when copy_number > 1 then 'exact_copy' end as duplicate_kind,
+        {{ row_judgement_columns() }},
         source_file,
         raw_consent_event_id,
         raw_customer_id,

@@ -134,18 +134,7 @@ final as (
         full_name,
         email,
         phone,
-        case
-            when copy_number > 1 then 'duplicate'
-            when failed_check is not null then 'quarantined'
-            when count_versions > 1 then 'quarantined'
-            else 'valid'
-        end as row_status,
-        case
-            when copy_number > 1 then null
-            when failed_check is not null then failed_check
-            when count_versions > 1 then 'conflicting_versions'
-        end as quarantine_reason,
-        case when copy_number > 1 then 'exact_copy' end as duplicate_kind,
+        {{ row_judgement_columns() }},
         source_file,
         raw_customer_id,
         raw_created_at,

@@ -135,18 +135,7 @@ final as (
         preference_score,
         repurchase_intent_score,
         comment,
-        case
-            when copy_number > 1 then 'duplicate'
-            when failed_check is not null then 'quarantined'
-            when count_versions > 1 then 'quarantined'
-            else 'valid'
-        end as row_status,
-        case
-            when copy_number > 1 then null
-            when failed_check is not null then failed_check
-            when count_versions > 1 then 'conflicting_versions'
-        end as quarantine_reason,
-        case when copy_number > 1 then 'exact_copy' end as duplicate_kind,
+        {{ row_judgement_columns() }},
         source_file,
         raw_response_id,
         raw_customer_id,
