@@ -7,7 +7,11 @@ with
 
 orders as (
 
-    select * from {{ ref('int_orders_priced') }}
+    select
+        *,
+        case when days_since_previous_purchase > 0 then days_since_previous_purchase end
+            as purchase_day_interval
+    from {{ ref('int_orders_priced') }}
 
 ),
 
@@ -79,9 +83,11 @@ orders_aggregated as (
         sum(orders.product_cost) as product_cost,
         sum(orders.gross_margin) as gross_margin,
         sum(orders.cost_to_serve) as order_cost_to_serve,
-        count(orders.days_since_previous_purchase) as count_purchase_intervals,
-        {{ median('orders.days_since_previous_purchase') }} as median_purchase_interval_days,
-        avg(orders.days_since_previous_purchase) as mean_purchase_interval_days
+        -- Intervals between purchase days: a second order on the same day is
+        -- not a 0-day purchase rhythm (brief section 4).
+        count(orders.purchase_day_interval) as count_purchase_intervals,
+        {{ median('orders.purchase_day_interval') }} as median_purchase_interval_days,
+        avg(orders.purchase_day_interval) as mean_purchase_interval_days
     from orders
     cross join as_of
     group by orders.customer_id
