@@ -33,7 +33,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--format", choices=["csv", "parquet"], default="csv", help="file format (default csv)"
     )
+    parser.add_argument(
+        "--next-day",
+        type=date.fromisoformat,
+        help="instead of a new export, add the files of this day (and --days - 1 after it) "
+        "to the existing CSV export in --out: new orders, late arrivals, status changes, "
+        "unsubscribes",
+    )
+    parser.add_argument("--days", type=int, default=1, help="with --next-day: how many days")
     arguments = parser.parse_args(argv)
+    if arguments.next_day:
+        from orchestration.sample_data.next_day import next_days
+
+        for offset, counts in enumerate(
+            next_days(arguments.out, arguments.next_day, arguments.days, seed=arguments.seed)
+        ):
+            day = date.fromordinal(arguments.next_day.toordinal() + offset)
+            print(f"{day}: ", end="")
+            print(", ".join(f"{kind} {count}" for kind, count in counts.items()))
+        return 0
     try:
         started = time.perf_counter()
         counts = generate(

@@ -1,0 +1,134 @@
+"""The next day of a company's export: new orders, late arrivals, status changes, consent changes.
+
+Written as extra files beside an existing raw folder (`orders_<day>.csv`,
+`order_lines_<day>.csv`, `consent_events_<day>.csv`), as a nightly export
+would drop them, so a refresh sees only what changed:
+
+- new orders placed on the day by existing customers;
+- late arrivals: orders placed up to `late_days` days before the day that
+  reach the export only now;
+- status changes: a share of the completed orders of the last `lookback_days`
+  days exported again with status `returned` and updated_at on the day (they
+  supersede the earlier row);
+- consent changes: customers who unsubscribe on the day.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from orchestration.sample_data.generator import COLUMNS, PRODUCT_LINES
+
+
+def _read(raw_dir: Path, table: str) -> pd.DataFrame:
+    frames = [
+        pd.read_csv(path, dtype=str, keep_default_na=False)
+        for path in sorted(raw_dir.glob(f"{table}*.csv"))
+    ]
+    return pd.concat(frames, ignore_index=True)
+
+
+def next_day(
+    raw_dir: Path,
+    day: date,
+    *,
+    seed: int = 0,
+    new_order_share: float = 0.01,
+    late_share: float = 0.2,
+    late_days: int = 3,
+    status_change_share: float = 0.1,
+    lookback_days: int = 14,
+    unsubscribe_share: float = 0.002,
+) -> dict[str, int]:
+    """Write the day's files into raw_dir; return how many rows of each kind."""
+    rng = np.random.default_rng([seed, day.toordinal()])
+    customers = _read(raw_dir, "customers")
+    customer_ids = customers.loc[customers["customer_id"] != "", "customer_id"].drop_duplicates()
+    orders = _read(raw_dir, "orders")
+    stamp_of = pd.Timestamp(day)
+
+    buyers = customer_ids.sample(
+        n=max(1, round(len(customer_ids) * new_order_share)), random_state=rng.integers(2**31)
+    ).to_numpy()
+    late = rng.random(len(buyers)) < late_share
+    ordered = (
+        stamp_of
+        - pd.to_timedelta(np.where(late, rng.integers(1, late_days + 1, len(buyers)), 0), unit="D")
+        + pd.to_timedelta(rng.integers(8 * 3600, 22 * 3600, len(buyers)), unit="s")
+    )
+    ordered_text = ordered.strftime("%Y-%m-%d %H:%M:%S")
+    order_ids = [f"N{day:%Y%m%d}{number:07d}" for number in range(len(buyers))]
+    new_orders = pd.DataFrame(
+        {
+            "order_id": order_ids,
+            "customer_id": buyers,
+            "ordered_at": ordered_text,
+            "status": "completed",
+            "channel": rng.choice(["online", "store", "phone", "partner"], len(buyers)),
+            "updated_at": ordered_text,
+        },
+        columns=COLUMNS["orders"],
+    )
+    product = rng.integers(0, len(PRODUCT_LINES), len(buyers))
+    price = np.round([PRODUCT_LINES[i][3] for i in product] * rng.uniform(0.9, 1.1, len(buyers)), 2)
+    new_lines = pd.DataFrame(
+        {
+            "order_line_id": [f"{order_id}-1" for order_id in order_ids],
+            "order_id": order_ids,
+            "product_id": [f"P{i + 1:03d}" for i in product],
+            "quantity": rng.integers(1, 4, len(buyers)).astype(str),
+            "unit_price": np.char.mod("%.2f", price),
+            "unit_cost": np.char.mod("%.2f", np.round(price * 0.55, 2)),
+            "discount_amount": "0.00",
+        },
+        columns=COLUMNS["order_lines"],
+    )
+
+    # Status changes: recent completed orders (latest version of each) returned today.
+    latest = orders.sort_values("updated_at").drop_duplicates("order_id", keep="last")
+    ordered_at = pd.to_datetime(latest["ordered_at"], format="%Y-%m-%d %H:%M:%S", errors="coerce")
+    recent = latest[
+        (latest["status"] == "completed")
+        & (ordered_at >= stamp_of - pd.Timedelta(days=lookback_days))
+        & (ordered_at < stamp_of)
+    ]
+    changed = recent.sample(
+        n=min(len(recent), max(1, round(len(recent) * status_change_share))),
+        random_state=rng.integers(2**31),
+    ).sort_values("order_id")
+    changed = changed.assign(status="returned", updated_at=f"{day:%Y-%m-%d} 18:00:00")
+
+    leavers = customer_ids.sample(
+        n=max(1, round(len(customer_ids) * unsubscribe_share)), random_state=rng.integers(2**31)
+    ).to_numpy()
+    consent = pd.DataFrame(
+        {
+            "consent_event_id": [f"U{day:%Y%m%d}{number:06d}" for number in range(len(leavers))],
+            "customer_id": leavers,
+            "consent": "opt_out",
+            "recorded_at": f"{day:%Y-%m-%d} 12:00:00",
+            "channel": "email_link",
+        },
+        columns=COLUMNS["consent_events"],
+    )
+
+    pd.concat([new_orders, changed[COLUMNS["orders"]]], ignore_index=True).to_csv(
+        raw_dir / f"orders_{day:%Y-%m-%d}.csv", index=False
+    )
+    new_lines.to_csv(raw_dir / f"order_lines_{day:%Y-%m-%d}.csv", index=False)
+    consent.to_csv(raw_dir / f"consent_events_{day:%Y-%m-%d}.csv", index=False)
+    return {
+        "new_orders": int((~late).sum()),
+        "late_orders": int(late.sum()),
+        "status_changes": len(changed),
+        "unsubscribes": len(leavers),
+    }
+
+
+def next_days(raw_dir: Path, first_day: date, days: int, seed: int = 0) -> list[dict[str, int]]:
+    """The next `days` days, one after another."""
+    return [next_day(raw_dir, first_day + timedelta(days=n), seed=seed) for n in range(days)]
