@@ -4,10 +4,7 @@
     and the valid rows are exactly the staging model's rows. Returns the
     tables where that fails.
 -#}
-{%- set source_tables = [
-    'customers', 'orders', 'order_lines', 'products', 'survey_responses', 'service_tickets',
-    'consent_events', 'suppressions',
-] -%}
+{%- set source_tables = raw_tables() -%}
 with
 
 raw_counts as (

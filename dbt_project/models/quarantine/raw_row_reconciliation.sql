@@ -4,10 +4,7 @@
     count_duplicate_rows always holds (data-tests/staging/assert_raw_rows_reconcile.sql
     checks it against the raw files themselves).
 -#}
-{%- set source_tables = [
-    'customers', 'orders', 'order_lines', 'products', 'survey_responses', 'service_tickets',
-    'consent_events', 'suppressions',
-] -%}
+{%- set source_tables = raw_tables() -%}
 with
 
 {% for table_name in source_tables %}
