@@ -42,22 +42,30 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _copy_schema(connection: duckdb.DuckDBPyConnection, schema: str) -> list[PublishedTable]:
+def _copy_schema(
+    connection: duckdb.DuckDBPyConnection, build: str, schema: str
+) -> list[PublishedTable]:
+    """Write every table and view of `schema` in the attached build as a table."""
     tables = connection.execute(
         """
         select table_name, comment
         from duckdb_tables()
-        where database_name = 'build' and schema_name = ?
-        order by table_name
+        where database_name = ? and schema_name = ?
+        union all
+        select view_name, comment
+        from duckdb_views()
+        where database_name = ? and schema_name = ? and not internal
+        order by 1
         """,
-        [schema],
+        [build, schema, build, schema],
     ).fetchall()
     connection.execute(f"create schema if not exists {_quote(schema)}")
     published = []
     for table_name, comment in tables:
         target = f"{_quote(schema)}.{_quote(table_name)}"
         connection.execute(
-            f"create table {target} as select * from build.{_quote(schema)}.{_quote(table_name)}"
+            f"create table {target} as "
+            f"select * from {_quote(build)}.{_quote(schema)}.{_quote(table_name)}"
         )
         if comment:
             connection.execute(f"comment on table {target} is {_literal(comment)}")
@@ -65,10 +73,10 @@ def _copy_schema(connection: duckdb.DuckDBPyConnection, schema: str) -> list[Pub
             """
             select column_name, comment
             from duckdb_columns()
-            where database_name = 'build' and schema_name = ? and table_name = ?
+            where database_name = ? and schema_name = ? and table_name = ?
               and comment is not null
             """,
-            [schema, table_name],
+            [build, schema, table_name],
         ).fetchall()
         for column_name, column_comment in column_comments:
             connection.execute(
@@ -101,13 +109,16 @@ def publish(
         str(staging_path), config={"storage_compatibility_version": storage_version}
     )
     try:
-        connection.execute(f"attach {_literal(str(build_path))} as build (read_only)")
+        # Attached under the name dbt gave it (the file's stem), so views that
+        # name their tables by catalog resolve.
+        build = build_path.stem
+        connection.execute(f"attach {_literal(str(build_path))} as {_quote(build)} (read_only)")
         missing = [
             schema
             for schema in schemas
             if not connection.execute(
-                "select 1 from duckdb_schemas() where database_name = 'build' and schema_name = ?",
-                [schema],
+                "select 1 from duckdb_schemas() where database_name = ? and schema_name = ?",
+                [build, schema],
             ).fetchone()
         ]
         if missing:
@@ -115,8 +126,10 @@ def publish(
                 f"The build warehouse {build_path} has no schema {', '.join(missing)}: "
                 "the dbt build did not finish. Fix the build, then publish again."
             )
-        published = [table for schema in schemas for table in _copy_schema(connection, schema)]
-        connection.execute("detach build")
+        published = [
+            table for schema in schemas for table in _copy_schema(connection, build, schema)
+        ]
+        connection.execute(f"detach {_quote(build)}")
         connection.execute("checkpoint")
     except Exception:
         connection.close()

@@ -133,7 +133,10 @@ def test_next_day_files_are_built_and_reconciled(tmp_path):
     second = _read(raw, "orders_2026-07-02")
     late = pd.to_datetime(second["ordered_at"]) < pd.Timestamp("2026-07-02")
     returned = second["status"] == "returned"
-    assert late.sum() == days[1]["late_orders"] + days[1]["status_changes"]
+    assert (
+        late.sum()
+        == days[1]["late_orders"] + days[1]["status_changes"] + 2 * days[1]["conflicting_orders"]
+    )
     assert returned.sum() == days[1]["status_changes"]
 
     warehouse = Warehouse(raw_dir=raw, work_dir=tmp_path)
@@ -148,4 +151,10 @@ def test_next_day_files_are_built_and_reconciled(tmp_path):
     assert superseded == planted_superseded + sum(day["status_changes"] for day in days)
     assert warehouse.query("select max(as_of_date) from marts.customers") == [(date(2026, 7, 2),)]
     (count_new,) = warehouse.query("select count(*) from marts.orders where order_id like 'N%'")[0]
-    assert count_new == sum(day["new_orders"] + day["late_orders"] for day in days)
+    # All but the last day's order of a customer whose row arrives only the next day.
+    assert count_new == sum(day["new_orders"] + day["late_orders"] for day in days) - 1
+    (count_conflicting,) = warehouse.query(
+        "select count(*) from quarantine.quarantine_orders "
+        "where quarantine_reason = 'conflicting_versions' and source_file like '%orders_2026-07-0%'"
+    )[0]
+    assert count_conflicting == 2 * sum(day["conflicting_orders"] for day in days)

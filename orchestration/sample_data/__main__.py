@@ -37,8 +37,8 @@ def main(argv: list[str] | None = None) -> int:
         "--next-day",
         type=date.fromisoformat,
         help="instead of a new export, add the files of this day (and --days - 1 after it) "
-        "to the existing CSV export in --out: new orders, late arrivals, status changes, "
-        "unsubscribes",
+        "to the existing export in --out (of --format): new orders, late arrivals, status "
+        "changes, new customers, a late customer, a conflicting re-export, unsubscribes",
     )
     parser.add_argument("--days", type=int, default=1, help="with --next-day: how many days")
     arguments = parser.parse_args(argv)
@@ -46,7 +46,13 @@ def main(argv: list[str] | None = None) -> int:
         from orchestration.sample_data.next_day import next_days
 
         for offset, counts in enumerate(
-            next_days(arguments.out, arguments.next_day, arguments.days, seed=arguments.seed)
+            next_days(
+                arguments.out,
+                arguments.next_day,
+                arguments.days,
+                seed=arguments.seed,
+                file_format=arguments.format,
+            )
         ):
             day = date.fromordinal(arguments.next_day.toordinal() + offset)
             print(f"{day}: ", end="")

@@ -20,7 +20,9 @@ def model(dbt, session):
 
     min_customers = int(dbt.config.get("clv_min_customers_to_fit"))
     min_repeat_customers = int(dbt.config.get("clv_min_repeat_customers_to_fit"))
-    summary = dbt.ref("int_customers_clv_summary").df()
+    # In customer order: the table's row order is not defined, and sums taken in
+    # another order move the optimum in the 7th digit from one build to the next.
+    summary = dbt.ref("int_customers_clv_summary").order("customer_id").df()
     repeat = summary[(summary["frequency"] > 0) & (summary["mean_repeat_margin"] > 0)]
     as_of_date = summary["as_of_date"].max() if len(summary) else None
 

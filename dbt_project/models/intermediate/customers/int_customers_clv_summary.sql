@@ -26,6 +26,16 @@ as_of as (
 
 ),
 
+purchases_in_scope as (
+
+    select orders.*
+    from orders
+    cross join as_of
+    where orders.is_purchase
+        and orders.ordered_date <= as_of.as_of_date
+
+),
+
 purchase_days as (
 
     select
@@ -33,8 +43,7 @@ purchase_days as (
         ordered_date as purchase_date,
         sum(gross_margin - cost_to_serve) as margin,
         row_number() over (partition by customer_id order by ordered_date) as purchase_number
-    from orders
-    where is_purchase
+    from purchases_in_scope
     group by customer_id, ordered_date
 
 ),

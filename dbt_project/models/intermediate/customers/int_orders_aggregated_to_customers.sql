@@ -7,17 +7,13 @@ with
 
 orders as (
 
-    select
-        *,
-        case when days_since_previous_purchase > 0 then days_since_previous_purchase end
-            as purchase_day_interval
-    from {{ ref('int_orders_priced') }}
+    select * from {{ ref('int_orders_priced') }}
 
 ),
 
-order_lines as (
+category_purchase_days as (
 
-    select * from {{ ref('int_order_lines_priced') }}
+    select * from {{ ref('int_category_purchase_days') }}
 
 ),
 
@@ -27,35 +23,34 @@ as_of as (
 
 ),
 
-purchase_lines as (
+orders_in_scope as (
 
     select
-        order_lines.customer_id,
-        order_lines.category,
-        order_lines.is_new_product,
-        order_lines.ordered_date
-    from order_lines
-    inner join orders
-        on order_lines.order_id = orders.order_id
-    where orders.is_purchase
+        orders.*,
+        case when orders.days_since_previous_purchase > 0 then orders.days_since_previous_purchase end
+            as purchase_day_interval
+    from orders
+    cross join as_of
+    where orders.ordered_date <= as_of.as_of_date
 
 ),
 
 categories_aggregated_to_customers as (
 
     select
-        purchase_lines.customer_id,
-        count(distinct purchase_lines.category) as count_categories_purchased,
+        category_purchase_days.customer_id,
+        count(distinct category_purchase_days.category) as count_categories_purchased,
         count(distinct case
-            when {{ days_between('purchase_lines.ordered_date', 'as_of.as_of_date') }}
+            when {{ days_between('category_purchase_days.purchase_date', 'as_of.as_of_date') }}
                 < {{ var('behaviour_lookback_days') }}
-                then purchase_lines.category
+                then category_purchase_days.category
         end) as count_categories_purchased_in_lookback,
-        max(case when purchase_lines.is_new_product then 1 else 0 end) = 1
+        max(case when category_purchase_days.has_new_product then 1 else 0 end) = 1
             as has_purchased_new_product
-    from purchase_lines
+    from category_purchase_days
     cross join as_of
-    group by purchase_lines.customer_id
+    where category_purchase_days.purchase_date <= as_of.as_of_date
+    group by category_purchase_days.customer_id
 
 ),
 
@@ -88,7 +83,7 @@ orders_aggregated as (
         count(orders.purchase_day_interval) as count_purchase_intervals,
         {{ median('orders.purchase_day_interval') }} as median_purchase_interval_days,
         avg(orders.purchase_day_interval) as mean_purchase_interval_days
-    from orders
+    from orders_in_scope as orders
     cross join as_of
     group by orders.customer_id
 

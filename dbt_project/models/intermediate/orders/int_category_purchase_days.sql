@@ -1,10 +1,26 @@
 {#-
     One row per customer, product category and day on which the customer
-    bought that category (completed orders on or before the as-of date), with
-    the interval since their previous purchase day of the same category.
-    Several orders on one day count as one purchase: a basket split in two is
-    not a 0-day repurchase cycle (brief section 4).
+    bought that category (completed orders), with the interval since their
+    previous purchase day of the same category. Several orders on one day
+    count as one purchase: a basket split in two is not a 0-day repurchase
+    cycle (brief section 4). Every day is here, whatever the as-of date: the
+    models that read it keep the days on or before it.
+
+    Incremental per customer: a run recomputes the customers whose priced
+    orders changed since its last run.
 -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key='customer_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        pre_hook="{{ delete_rows_of_refreshed_customers(
+            ['int_customers_with_changed_orders', 'int_orders_priced']
+        ) }}",
+    )
+}}
+-- depends_on: {{ ref('int_customers_with_changed_orders') }}
 with
 
 order_lines as (
@@ -19,16 +35,45 @@ orders as (
 
 ),
 
+{% if is_incremental() -%}
+customers_in_scope as (
+
+    {{ customers_refreshed_upstream(['int_customers_with_changed_orders', 'int_orders_priced']) }}
+
+),
+
+purchases_in_scope as (
+
+    select *
+    from orders
+    where is_purchase
+        and customer_id in (select customer_id from customers_in_scope)
+
+),
+{%- else -%}
+purchases_in_scope as (
+
+    select *
+    from orders
+    where is_purchase
+
+),
+{%- endif %}
+
 purchase_days as (
 
-    select distinct
-        orders.customer_id,
+    select
+        purchases.customer_id,
         order_lines.category,
-        orders.ordered_date as purchase_date
+        purchases.ordered_date as purchase_date,
+        max(case when order_lines.is_new_product then 1 else 0 end) = 1 as has_new_product
     from order_lines
-    inner join orders
-        on order_lines.order_id = orders.order_id
-    where orders.is_purchase
+    inner join purchases_in_scope as purchases
+        on order_lines.order_id = purchases.order_id
+    group by
+        purchases.customer_id,
+        order_lines.category,
+        purchases.ordered_date
 
 ),
 
@@ -38,13 +83,15 @@ intervals as (
         customer_id,
         category,
         purchase_date,
+        has_new_product,
         row_number() over (
             partition by customer_id, category order by purchase_date
         ) as purchase_number,
         {{ days_between(
             'lag(purchase_date) over (partition by customer_id, category order by purchase_date)',
             'purchase_date'
-        ) }} as days_since_previous_purchase
+        ) }} as days_since_previous_purchase,
+        {{ refreshed_at() }} as refreshed_at
     from purchase_days
 
 )

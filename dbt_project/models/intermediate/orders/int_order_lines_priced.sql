@@ -1,3 +1,21 @@
+{#-
+    One row per valid order line with its order's customer and date, its
+    product's category, and money before the order status is applied.
+
+    Incremental per customer: a run recomputes the lines of the customers in
+    int_customers_with_changed_orders since its last run, and of customers
+    whose lines' product changed category or launch date.
+-#}
+{{
+    config(
+        materialized='incremental',
+        unique_key='customer_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        pre_hook="{{ delete_rows_of_refreshed_customers(['int_customers_with_changed_orders']) }}",
+    )
+}}
+-- depends_on: {{ ref('int_customers_with_changed_orders') }}
 with
 
 order_lines as (
@@ -18,6 +36,44 @@ products as (
 
 ),
 
+{% if is_incremental() -%}
+-- A product's category or launch date changed since the line was priced.
+customers_with_products_changed as (
+
+    select priced_before.customer_id
+    from {{ this }} as priced_before
+    left join products
+        on priced_before.product_id = products.product_id
+    where products.product_id is null
+        or priced_before.category <> products.category
+        or priced_before.is_new_product
+            <> {{ is_new_product('products.launched_date', 'priced_before.ordered_date') }}
+
+),
+
+customers_to_price as (
+
+    {{ customers_refreshed_upstream(['int_customers_with_changed_orders']) }}
+    union
+    select customer_id from customers_with_products_changed
+
+),
+
+orders_in_scope as (
+
+    select *
+    from orders
+    where customer_id in (select customer_id from customers_to_price)
+
+),
+{%- else -%}
+orders_in_scope as (
+
+    select * from orders
+
+),
+{%- endif %}
+
 lines_with_context as (
 
     select
@@ -34,7 +90,7 @@ lines_with_context as (
         order_lines.discount_amount,
         order_lines.is_unit_cost_missing
     from order_lines
-    inner join orders
+    inner join orders_in_scope as orders
         on order_lines.order_id = orders.order_id
     inner join products
         on order_lines.product_id = products.product_id
@@ -56,11 +112,8 @@ priced as (
         discount_amount,
         quantity * unit_price - discount_amount as net_revenue_before_status,
         quantity * unit_cost as product_cost,
-        coalesce(
-            launched_date <= ordered_date
-            and {{ days_between('launched_date', 'ordered_date') }} <= {{ var('new_product_days') }},
-            false
-        ) as is_new_product
+        {{ is_new_product('launched_date', 'ordered_date') }} as is_new_product,
+        {{ refreshed_at() }} as refreshed_at
     from lines_with_context
 
 )

@@ -1,9 +1,26 @@
 {#-
-    One row per valid order placed on or before the as-of date, with money
-    after discounts and returns (brief section 2) and the customer's order
-    sequence. Cancelled and returned orders bring no revenue and no product
-    cost; a returned order still cost its fulfilment and return handling.
+    One row per valid order, with money after discounts and returns (brief
+    section 2) and the customer's order sequence. Cancelled and returned
+    orders bring no revenue and no product cost; a returned order still cost
+    its fulfilment and return handling. Every order is here, whatever the
+    as-of date: the models that read it keep the orders on or before it.
+
+    Incremental per customer: a late order changes the sequence numbers and
+    intervals of the customer's later orders, so a run recomputes every order
+    of each customer whose orders or priced lines changed since its last run.
 -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key='customer_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        pre_hook="{{ delete_rows_of_refreshed_customers(
+            ['int_customers_with_changed_orders', 'int_order_lines_priced']
+        ) }}",
+    )
+}}
+-- depends_on: {{ ref('int_customers_with_changed_orders') }}
 with
 
 orders as (
@@ -18,20 +35,41 @@ order_lines as (
 
 ),
 
-as_of as (
+{% if is_incremental() -%}
+customers_to_price as (
 
-    select * from {{ ref('int_as_of_date') }}
+    {{ customers_refreshed_upstream(['int_customers_with_changed_orders', 'int_order_lines_priced']) }}
 
 ),
 
 orders_in_scope as (
 
-    select orders.*
+    select *
     from orders
-    cross join as_of
-    where cast(orders.ordered_at as date) <= as_of.as_of_date
+    where customer_id in (select customer_id from customers_to_price)
 
 ),
+
+lines_in_scope as (
+
+    select *
+    from order_lines
+    where customer_id in (select customer_id from customers_to_price)
+
+),
+{%- else -%}
+orders_in_scope as (
+
+    select * from orders
+
+),
+
+lines_in_scope as (
+
+    select * from order_lines
+
+),
+{%- endif %}
 
 lines_aggregated_to_orders as (
 
@@ -45,7 +83,7 @@ lines_aggregated_to_orders as (
         sum(product_cost) as product_cost,
         max(case when is_new_product then 1 else 0 end) = 1 as has_new_product,
         max(case when is_unit_cost_missing then 1 else 0 end) = 1 as has_missing_unit_cost
-    from order_lines
+    from lines_in_scope
     group by order_id
 
 ),
@@ -142,7 +180,8 @@ final as (
         cast(order_sequence_number as integer) as order_sequence_number,
         cast(purchase_sequence_number as integer) as purchase_sequence_number,
         cast(days_since_previous_order as integer) as days_since_previous_order,
-        cast(days_since_previous_purchase as integer) as days_since_previous_purchase
+        cast(days_since_previous_purchase as integer) as days_since_previous_purchase,
+        {{ refreshed_at() }} as refreshed_at
     from sequenced
 
 )

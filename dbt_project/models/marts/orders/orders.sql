@@ -1,8 +1,30 @@
+{#-
+    One row per valid order on or before the as-of date. A view: the orders
+    are priced and sequenced incrementally in int_orders_priced, and
+    `publish` writes the view's rows as a table into the BI warehouse.
+-#}
+{{ config(materialized='view') }}
+
 with
 
 orders as (
 
     select * from {{ ref('int_orders_priced') }}
+
+),
+
+as_of as (
+
+    select * from {{ ref('int_as_of_date') }}
+
+),
+
+orders_in_scope as (
+
+    select orders.*
+    from orders
+    cross join as_of
+    where orders.ordered_date <= as_of.as_of_date
 
 ),
 
@@ -30,7 +52,7 @@ final as (
         purchase_sequence_number,
         days_since_previous_order,
         days_since_previous_purchase
-    from orders
+    from orders_in_scope
 
 )
 

@@ -29,6 +29,7 @@ cycles as (
         avg(1.0 * days_since_previous_purchase) as mean_interval_days,
         stddev_samp(1.0 * days_since_previous_purchase) as stddev_interval_days
     from purchase_days
+    where purchase_date <= (select as_of_date from as_of)
     group by customer_id, category
     having count(*) >= {{ var('repurchase_min_purchases') }}
 

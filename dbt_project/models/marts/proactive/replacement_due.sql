@@ -47,7 +47,9 @@ latest_purchases as (
     from order_lines
     inner join orders
         on order_lines.order_id = orders.order_id
+    cross join as_of
     where orders.is_purchase
+        and orders.ordered_date <= as_of.as_of_date
     group by orders.customer_id, order_lines.product_id
 
 ),

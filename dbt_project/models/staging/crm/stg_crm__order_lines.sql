@@ -1,4 +1,6 @@
 {#- One row per valid order line, typed; an empty discount is 0, an empty unit cost is 0 and flagged. -#}
+{{ config(materialized="view") }}
+
 with
 
 base as (

@@ -1,4 +1,6 @@
 {#- One row per valid order: the latest version of each order_id, typed. -#}
+{{ config(materialized="view") }}
+
 with
 
 base as (

@@ -2,15 +2,35 @@
     Every raw order line row exactly once, typed, with what became of it
     (row_status, quarantine_reason, duplicate_kind). The checks and the order
     in which they run are documented in base_crm__order_lines.yml.
+
+    Incremental: a run reads only files it has not read before, and judges
+    again every row of an order_line_key those rows touch, plus the lines of
+    orders judged again since this model's last run and lines whose product
+    became valid or invalid.
 -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key='order_line_key',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+{{ assert_raw_file_names('crm', 'order_lines') }}
 with
 
-source as (
+arrived as (
 
-    select
-        {{ raw_columns('crm', 'order_lines') }},
-        {{ raw_source_file('crm', 'order_lines') }} as source_file
-    from {{ source('crm', 'order_lines') }}
+    select *
+    from (
+        select
+            {{ raw_columns('crm', 'order_lines') }},
+            {{ raw_source_file('crm', 'order_lines') }} as source_file
+        from {{ source('crm', 'order_lines') }}
+    ) as raw_rows
+    {% if is_incremental() -%}
+    where source_file not in ({{ source_files_already_read() }})
+    {%- endif %}
 
 ),
 
@@ -40,6 +60,79 @@ valid_products as (
     where row_status = 'valid'
 
 ),
+
+{% if is_incremental() -%}
+judged_before as (
+
+    select * from {{ this }}
+
+),
+
+orders_judged_since as (
+
+    select order_id
+    from {{ ref('base_crm__orders') }}
+    where refreshed_at > {{ last_refreshed_at() }}
+
+),
+
+-- Rows judged before whose verdict depends on what changed since: their order
+-- was judged again, or the product check (rows that reached it) would now
+-- come out differently.
+verdicts_to_revisit as (
+
+    select order_line_key
+    from judged_before
+    where order_id in (select order_id from orders_judged_since)
+
+    union
+
+    select judged_before.order_line_key
+    from judged_before
+    left join valid_products
+        on judged_before.product_id = valid_products.product_id
+    where coalesce(judged_before.duplicate_kind, '') <> 'exact_copy'
+        and coalesce(judged_before.quarantine_reason, '')
+            in ('', 'unknown_product', 'conflicting_versions')
+        and (coalesce(judged_before.quarantine_reason, '') = 'unknown_product')
+            <> (valid_products.product_id is null)
+
+),
+
+keys_to_judge as (
+
+    select {{ judgement_key('order_line_id') }} as order_line_key from arrived
+    union
+    select order_line_key from verdicts_to_revisit
+
+),
+
+source as (
+
+    select * from arrived
+
+    union all
+
+    select
+        raw_order_line_id as order_line_id,
+        raw_order_id as order_id,
+        raw_product_id as product_id,
+        raw_quantity as quantity,
+        raw_unit_price as unit_price,
+        raw_unit_cost as unit_cost,
+        raw_discount_amount as discount_amount,
+        source_file
+    from judged_before
+    where order_line_key in (select order_line_key from keys_to_judge)
+
+),
+{%- else -%}
+source as (
+
+    select * from arrived
+
+),
+{%- endif %}
 
 exact_copies_numbered as (
 
@@ -160,7 +253,9 @@ final as (
         raw_quantity,
         raw_unit_price,
         raw_unit_cost,
-        raw_discount_amount
+        raw_discount_amount,
+        {{ judgement_key('raw_order_line_id') }} as order_line_key,
+        {{ refreshed_at() }} as refreshed_at
     from versions_counted
 
 )

@@ -3,15 +3,35 @@
     (row_status, quarantine_reason, duplicate_kind). The checks and the order
     in which they run are documented in base_crm__orders.yml. An order
     exported again with a later updated_at supersedes the earlier row.
+
+    Incremental: a run reads only files it has not read before, and judges
+    again every row of an order_key those rows touch, plus rows whose verdict
+    may have changed since (a customer became valid or invalid, a future
+    timestamp is no longer in the future).
 -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key='order_key',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+{{ assert_raw_file_names('crm', 'orders') }}
 with
 
-source as (
+arrived as (
 
-    select
-        {{ raw_columns('crm', 'orders') }},
-        {{ raw_source_file('crm', 'orders') }} as source_file
-    from {{ source('crm', 'orders') }}
+    select *
+    from (
+        select
+            {{ raw_columns('crm', 'orders') }},
+            {{ raw_source_file('crm', 'orders') }} as source_file
+        from {{ source('crm', 'orders') }}
+    ) as raw_rows
+    {% if is_incremental() -%}
+    where source_file not in ({{ source_files_already_read() }})
+    {%- endif %}
 
 ),
 
@@ -25,6 +45,69 @@ valid_customers as (
     where row_status = 'valid'
 
 ),
+
+{% if is_incremental() -%}
+judged_before as (
+
+    select * from {{ this }}
+
+),
+
+-- Rows judged before whose verdict depends on what changed since: the customer
+-- check (rows that reached it) and the clock (future timestamps).
+verdicts_to_revisit as (
+
+    select judged_before.order_key
+    from judged_before
+    left join valid_customers
+        on judged_before.customer_id = valid_customers.customer_id
+    where coalesce(judged_before.duplicate_kind, '') <> 'exact_copy'
+        and coalesce(judged_before.quarantine_reason, '')
+            in ('', 'unknown_customer', 'conflicting_versions')
+        and (coalesce(judged_before.quarantine_reason, '') = 'unknown_customer')
+            <> (valid_customers.customer_id is null)
+
+    union
+
+    select order_key
+    from judged_before
+    where quarantine_reason in ('future_ordered_at', 'future_updated_at')
+
+),
+
+keys_to_judge as (
+
+    select {{ judgement_key('order_id') }} as order_key from arrived
+    union
+    select order_key from verdicts_to_revisit
+
+),
+
+source as (
+
+    select * from arrived
+
+    union all
+
+    select
+        raw_order_id as order_id,
+        raw_customer_id as customer_id,
+        raw_ordered_at as ordered_at,
+        raw_status as status,
+        raw_channel as channel,
+        raw_updated_at as updated_at,
+        source_file
+    from judged_before
+    where order_key in (select order_key from keys_to_judge)
+
+),
+{%- else -%}
+source as (
+
+    select * from arrived
+
+),
+{%- endif %}
 
 exact_copies_numbered as (
 
@@ -158,7 +241,9 @@ final as (
         raw_ordered_at,
         raw_status,
         raw_channel,
-        raw_updated_at
+        raw_updated_at,
+        {{ judgement_key('raw_order_id') }} as order_key,
+        {{ refreshed_at() }} as refreshed_at
     from conflicts_flagged
 
 )
