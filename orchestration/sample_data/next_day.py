@@ -79,9 +79,7 @@ def next_day(
     # New customers: copies of random existing profiles under new ids, created
     # on the day; they order on the day below. Yesterday's late customer
     # arrives today.
-    profiles = customers[customers["customer_id"].isin(customer_ids)].drop_duplicates(
-        "customer_id"
-    )
+    profiles = customers[customers["customer_id"].isin(customer_ids)].drop_duplicates("customer_id")
     signups = profiles.sample(
         n=max(1, round(len(customer_ids) * new_customer_share)),
         random_state=rng.integers(2**31),
