@@ -15,9 +15,10 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, special
+from scipy import special
 
 from orchestration.clv.errors import ClvFitError
+from orchestration.clv.optimise import minimise
 
 PARAMETER_NAMES = ("r", "alpha", "a", "b")
 
@@ -123,13 +124,7 @@ def fit_bgnbd(
         return -np.dot(weights, values) / n
 
     start = np.log(initial) if initial is not None else np.zeros(4)
-    result = optimize.minimize(
-        negative_log_likelihood,
-        start,
-        method="L-BFGS-B",
-        bounds=[(-20, 14)] * 4,
-        options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-9},
-    )
+    result = minimise(negative_log_likelihood, start)
     if not result.success:
         raise ClvFitError(
             f"BG/NBD did not converge on {n} customers: {result.message}. "

@@ -11,10 +11,11 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, special
+from scipy import special
 
 from orchestration.clv.bgnbd import check_parameters
 from orchestration.clv.errors import ClvFitError
+from orchestration.clv.optimise import minimise
 
 
 @dataclass(frozen=True)
@@ -73,13 +74,7 @@ def fit_gamma_gamma(frequency, monetary_value, *, min_customers: int = 20) -> Ga
 
     # Start near the method of moments: mean margin ~ p v / (q - 1).
     start = np.log([1.0, 2.0, float(np.mean(m))])
-    result = optimize.minimize(
-        negative_log_likelihood,
-        start,
-        method="L-BFGS-B",
-        bounds=[(-20, 14)] * 3,
-        options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-9},
-    )
+    result = minimise(negative_log_likelihood, start)
     if not result.success:
         raise ClvFitError(f"Gamma-Gamma did not converge on {n} customers: {result.message}.")
     p, q, v = np.exp(result.x)

@@ -34,7 +34,7 @@ from orchestration.sample_data.generator import COLUMNS, PRODUCT_LINES
 def _read(raw_dir: Path, table: str, file_format: str, columns: list[str]) -> pd.DataFrame:
     paths = sorted(raw_dir.glob(f"{table}*.{file_format}"))
     if file_format == "parquet":
-        frames = [pd.read_parquet(path, columns=columns).astype(str) for path in paths]
+        frames = [pd.read_parquet(path, columns=columns).fillna("").astype(str) for path in paths]
     else:
         frames = [
             pd.read_csv(path, dtype=str, keep_default_na=False, usecols=columns) for path in paths
