@@ -16,9 +16,13 @@ from tests.fixtures.tiny import write_tiny_raw
 
 
 def _tables(path) -> set[tuple[str, str]]:
+    """Tables and views (the mart `orders` is a view in the build)."""
     with duckdb.connect(str(path), read_only=True) as connection:
         return set(
-            connection.execute("select schema_name, table_name from duckdb_tables()").fetchall()
+            connection.execute(
+                "select schema_name, table_name from duckdb_tables() "
+                "union all select schema_name, view_name from duckdb_views() where not internal"
+            ).fetchall()
         )
 
 
@@ -31,6 +35,7 @@ def test_publishes_only_the_marts_with_their_descriptions(tiny_warehouse, tmp_pa
         for schema, table in _tables(tiny_warehouse.database_path)
         if schema == "marts"
     }
+    assert ("marts", "orders") in build_marts
     assert _tables(target) == build_marts
     assert {(table.schema, table.name) for table in published} == build_marts
     with duckdb.connect(str(target), read_only=True) as connection:
@@ -39,6 +44,10 @@ def test_publishes_only_the_marts_with_their_descriptions(tiny_warehouse, tmp_pa
             "where table_name = 'customers' and column_name = 'value_tier'"
         ).fetchone()
         (rows,) = connection.execute("select count(*) from marts.customers").fetchone()
+        (kind,) = connection.execute(
+            "select count(*) from duckdb_tables() where table_name = 'orders'"
+        ).fetchone()
+    assert kind == 1, "the view orders is published as a table"
     assert comment and "platinum" in comment
     assert rows == 12
 
