@@ -15,6 +15,17 @@ DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")
 
 
+def relations(database_path: Path) -> set[tuple[str, str]]:
+    """(schema, name) of every table and view in a DuckDB file."""
+    with duckdb.connect(str(database_path), read_only=True) as connection:
+        return set(
+            connection.execute(
+                "select schema_name, table_name from duckdb_tables() "
+                "union all select schema_name, view_name from duckdb_views() where not internal"
+            ).fetchall()
+        )
+
+
 @dataclass
 class DbtResult:
     returncode: int

@@ -24,7 +24,7 @@ import pytest
 
 from orchestration.sample_data.generator import generate
 from orchestration.sample_data.next_day import next_day
-from tests.dbt_runner import Warehouse
+from tests.dbt_runner import Warehouse, relations
 
 SCHEMAS = ("staging", "quarantine", "intermediate", "marts")
 # Bookkeeping that differs by design between one build and a chain of builds
@@ -60,16 +60,11 @@ def chained_and_full(tmp_path_factory):
 
 
 def _tables(warehouse: Warehouse) -> list[tuple[str, str]]:
-    return [
+    return sorted(
         (schema, table)
-        for schema, table in warehouse.query(
-            "select schema_name, table_name from duckdb_tables() "
-            f"where schema_name in {SCHEMAS} "
-            "union all select schema_name, view_name from duckdb_views() "
-            f"where schema_name in {SCHEMAS} and not internal order by 1, 2"
-        )
-        if table not in NOT_COMPARED_TABLES
-    ]
+        for schema, table in relations(warehouse.database_path)
+        if schema in SCHEMAS and table not in NOT_COMPARED_TABLES
+    )
 
 
 def _rows(warehouse: Warehouse, schema: str, table: str) -> pd.DataFrame:

@@ -11,19 +11,8 @@ import duckdb
 import pytest
 
 from orchestration.publish import PublishError, publish
-from tests.dbt_runner import REPO_ROOT, Warehouse
+from tests.dbt_runner import REPO_ROOT, Warehouse, relations
 from tests.fixtures.tiny import write_tiny_raw
-
-
-def _tables(path) -> set[tuple[str, str]]:
-    """Tables and views (the mart `orders` is a view in the build)."""
-    with duckdb.connect(str(path), read_only=True) as connection:
-        return set(
-            connection.execute(
-                "select schema_name, table_name from duckdb_tables() "
-                "union all select schema_name, view_name from duckdb_views() where not internal"
-            ).fetchall()
-        )
 
 
 def test_publishes_only_the_marts_with_their_descriptions(tiny_warehouse, tmp_path):
@@ -32,11 +21,11 @@ def test_publishes_only_the_marts_with_their_descriptions(tiny_warehouse, tmp_pa
 
     build_marts = {
         (schema, table)
-        for schema, table in _tables(tiny_warehouse.database_path)
+        for schema, table in relations(tiny_warehouse.database_path)
         if schema == "marts"
     }
     assert ("marts", "orders") in build_marts
-    assert _tables(target) == build_marts
+    assert relations(target) == build_marts
     assert {(table.schema, table.name) for table in published} == build_marts
     with duckdb.connect(str(target), read_only=True) as connection:
         (comment,) = connection.execute(
@@ -62,7 +51,7 @@ def test_publishing_while_a_reader_holds_the_old_file(tiny_warehouse, tmp_path):
         assert reader.execute("select count(*) from marts.customers").fetchone() == (12,)
     finally:
         reader.close()
-    assert ("marts", "customers") in _tables(target)
+    assert ("marts", "customers") in relations(target)
 
 
 def test_publish_without_a_build_says_what_to_do(tmp_path):

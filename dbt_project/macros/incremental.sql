@@ -46,11 +46,13 @@
 
 
 {#-
-    Incremental base models find new raw rows by their file name. A raw
-    relation without one (a warehouse table instead of files) cannot say
-    which rows are new: fail with what to do instead of missing rows.
+    The raw rows of a base model's source, with the file each came from:
+    every row in a full build, only rows of files not read before in an
+    incremental one. A raw relation without file names (a warehouse table
+    instead of files) cannot say which rows are new: an incremental run then
+    fails with what to do instead of missing rows.
 -#}
-{% macro assert_raw_file_names(source_name, table_name) %}
+{% macro unread_raw_rows(source_name, table_name) %}
     {%- if execute and is_incremental() -%}
         {%- set present_columns = raw_relation_column_names(source_name, table_name) -%}
         {%- if present_columns is not none and 'filename' not in present_columns -%}
@@ -61,8 +63,33 @@
                 ~ "loaded from) or build with --full-refresh."
             ) }}
         {%- endif -%}
-    {%- endif -%}
+    {%- endif %}
+    select *
+    from (
+        select
+            {{ raw_columns(source_name, table_name) }},
+            {{ raw_source_file(source_name, table_name) }} as source_file
+        from {{ source(source_name, table_name) }}
+    ) as raw_rows
+    {% if is_incremental() -%}
+    where source_file not in ({{ source_files_already_read() }})
+    {%- endif %}
 {% endmacro %}
+
+
+{#-
+    Rows this base model judged before, back as raw rows (the raw_<column>
+    text under the contract's names, and the file), to be judged again
+    beside the new ones. Ends with its from clause, so a where may follow.
+-#}
+{% macro raw_rows_judged_before(source_name, table_name) %}
+    select
+        {%- for column in raw_contract_columns(source_name, table_name) %}
+        raw_{{ column.name }} as {{ column.name }},
+        {%- endfor %}
+        source_file
+    from {{ this }}
+{%- endmacro %}
 
 
 {#-

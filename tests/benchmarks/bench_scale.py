@@ -40,6 +40,7 @@ import duckdb
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT = Path(sys.executable).with_name("dbt")
+DBT_BUILD = [str(DBT), "build", "--vars", "{raw_file_format: parquet}"]
 # 2.5 years of history: about 7.5 orders per customer. At 3.4 years (10 per
 # customer) the BG/NBD fit of this generator's data runs to the bound of
 # homogeneous dropout (b = e^14) and the build stops (README, Scale).
@@ -123,41 +124,50 @@ def _slowest_models(run_results: Path) -> list[tuple[str, float]]:
         ((result["unique_id"], result["execution_time"]) for result in results),
         key=lambda item: -item[1],
     )
-    return [(unique_id.split(".", 1)[1], round(seconds, 1)) for unique_id, seconds in timed]
+    return [
+        (unique_id.split(".", 1)[1], round(seconds, 1)) for unique_id, seconds in timed[:TOP_MODELS]
+    ]
+
+
+def _sample_data(*arguments: str) -> None:
+    """Run the generator (`python -m orchestration.sample_data ...`)."""
+    subprocess.run(
+        [sys.executable, "-m", "orchestration.sample_data", *arguments],
+        cwd=REPO_ROOT,
+        check=True,
+        capture_output=True,
+    )
+
+
+def _parquet_rows(paths) -> int:
+    with duckdb.connect() as connection:
+        return sum(
+            connection.execute(f"select count(*) from read_parquet('{path}')").fetchone()[0]
+            for path in paths
+        )
 
 
 def measure(orders: int, root: Path) -> dict:
     customers = max(100, round(orders / ORDERS_PER_CUSTOMER))
     raw = root / f"raw_{orders}"
     started = time.perf_counter()
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "orchestration.sample_data",
-            "--customers",
-            str(customers),
-            "--seed",
-            "1",
-            "--out",
-            str(raw),
-            "--format",
-            "parquet",
-            "--years",
-            str(YEARS),
-            "--end-date",
-            END_DATE.isoformat(),
-        ],
-        cwd=REPO_ROOT,
-        check=True,
-        capture_output=True,
+    _sample_data(
+        "--customers",
+        str(customers),
+        "--seed",
+        "1",
+        "--out",
+        str(raw),
+        "--format",
+        "parquet",
+        "--years",
+        str(YEARS),
+        "--end-date",
+        END_DATE.isoformat(),
     )
     generate_seconds = time.perf_counter() - started
+    raw_rows = _parquet_rows(raw.glob("*.parquet"))
     with duckdb.connect() as connection:
-        raw_rows = sum(
-            connection.execute(f"select count(*) from read_parquet('{path}')").fetchone()[0]
-            for path in raw.glob("*.parquet")
-        )
         started = time.perf_counter()
         connection.execute(FLOOR_QUERY.format(raw=raw)).fetchall()
         floor_seconds = time.perf_counter() - started
@@ -165,9 +175,7 @@ def measure(orders: int, root: Path) -> dict:
     work = root / f"dbt_{orders}"
     work.mkdir()
     env = _environment(raw, work)
-    dbt_seconds, dbt_peak = _timed(
-        [str(DBT), "build", "--vars", "{raw_file_format: parquet}"], env, REPO_ROOT / "dbt_project"
-    )
+    dbt_seconds, dbt_peak = _timed(DBT_BUILD, env, REPO_ROOT / "dbt_project")
     full_models = _slowest_models(work / "target" / "run_results.json")
     dagster_work = root / f"dagster_{orders}"
     dagster_work.mkdir()
@@ -177,30 +185,9 @@ def measure(orders: int, root: Path) -> dict:
     shutil.rmtree(dagster_work)
 
     next_day = END_DATE + timedelta(days=1)
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "orchestration.sample_data",
-            "--out",
-            str(raw),
-            "--format",
-            "parquet",
-            "--next-day",
-            next_day.isoformat(),
-        ],
-        cwd=REPO_ROOT,
-        check=True,
-        capture_output=True,
-    )
-    with duckdb.connect() as connection:
-        day_rows = sum(
-            connection.execute(f"select count(*) from read_parquet('{path}')").fetchone()[0]
-            for path in raw.glob(f"*_{next_day.isoformat()}.parquet")
-        )
-    incremental_seconds, incremental_peak = _timed(
-        [str(DBT), "build", "--vars", "{raw_file_format: parquet}"], env, REPO_ROOT / "dbt_project"
-    )
+    _sample_data("--out", str(raw), "--format", "parquet", "--next-day", next_day.isoformat())
+    day_rows = _parquet_rows(raw.glob(f"*_{next_day.isoformat()}.parquet"))
+    incremental_seconds, incremental_peak = _timed(DBT_BUILD, env, REPO_ROOT / "dbt_project")
     incremental_models = _slowest_models(work / "target" / "run_results.json")
     return {
         "orders_target": orders,
@@ -217,8 +204,8 @@ def measure(orders: int, root: Path) -> dict:
         "next_day_raw_rows": day_rows,
         "incremental_seconds": round(incremental_seconds, 1),
         "incremental_to_full": round(incremental_seconds / dbt_seconds, 2),
-        "slowest_full_build": full_models[:TOP_MODELS],
-        "slowest_incremental_build": incremental_models[:TOP_MODELS],
+        "slowest_full_build": full_models,
+        "slowest_incremental_build": incremental_models,
     }
 
 

@@ -16,21 +16,11 @@
         on_schema_change='fail',
     )
 }}
-{{ assert_raw_file_names('crm', 'order_lines') }}
 with
 
 arrived as (
 
-    select *
-    from (
-        select
-            {{ raw_columns('crm', 'order_lines') }},
-            {{ raw_source_file('crm', 'order_lines') }} as source_file
-        from {{ source('crm', 'order_lines') }}
-    ) as raw_rows
-    {% if is_incremental() -%}
-    where source_file not in ({{ source_files_already_read() }})
-    {%- endif %}
+    {{ unread_raw_rows('crm', 'order_lines') }}
 
 ),
 
@@ -113,16 +103,7 @@ source as (
 
     union all
 
-    select
-        raw_order_line_id as order_line_id,
-        raw_order_id as order_id,
-        raw_product_id as product_id,
-        raw_quantity as quantity,
-        raw_unit_price as unit_price,
-        raw_unit_cost as unit_cost,
-        raw_discount_amount as discount_amount,
-        source_file
-    from judged_before
+    {{ raw_rows_judged_before('crm', 'order_lines') }}
     where order_line_key in (select order_line_key from keys_to_judge)
 
 ),

@@ -17,21 +17,11 @@
         on_schema_change='fail',
     )
 }}
-{{ assert_raw_file_names('crm', 'orders') }}
 with
 
 arrived as (
 
-    select *
-    from (
-        select
-            {{ raw_columns('crm', 'orders') }},
-            {{ raw_source_file('crm', 'orders') }} as source_file
-        from {{ source('crm', 'orders') }}
-    ) as raw_rows
-    {% if is_incremental() -%}
-    where source_file not in ({{ source_files_already_read() }})
-    {%- endif %}
+    {{ unread_raw_rows('crm', 'orders') }}
 
 ),
 
@@ -89,15 +79,7 @@ source as (
 
     union all
 
-    select
-        raw_order_id as order_id,
-        raw_customer_id as customer_id,
-        raw_ordered_at as ordered_at,
-        raw_status as status,
-        raw_channel as channel,
-        raw_updated_at as updated_at,
-        source_file
-    from judged_before
+    {{ raw_rows_judged_before('crm', 'orders') }}
     where order_key in (select order_key from keys_to_judge)
 
 ),
