@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from orchestration.clv import (
+    BgNbdFit,
     ClvFitError,
     discounted_value_of_purchases,
     expected_average_value,
@@ -23,6 +24,11 @@ from orchestration.clv import (
     fit_gamma_gamma,
     probability_alive,
     standard_errors,
+)
+from orchestration.clv.bgnbd import (
+    _UniqueRows,
+    log_likelihood_per_customer,
+    log_likelihood_same_dropout,
 )
 from orchestration.clv.simulate import simulate_bgnbd, simulate_gamma_gamma
 
@@ -103,6 +109,76 @@ def test_bgnbd_recovers_simulated_parameters(seed):
     fit = fit_bgnbd(frequency, recency, age)
     errors = standard_errors(fit, frequency, recency, age)
     assert np.all(np.abs(fit.parameters - truth) <= 3 * errors), (fit.parameters, errors)
+
+
+def test_the_likelihood_over_unique_rows_is_the_sum_over_customers():
+    frequency, recency, age = simulate_bgnbd(3_000, 0.25, 4.0, 0.8, 2.5, seed=4)
+    # Weeks rounded to days, as in the dbt summary, so customers share rows.
+    recency, age = np.floor(recency * 7) / 7, np.floor(age * 7) / 7
+    rows = _UniqueRows(frequency, recency, age)
+    assert len(rows.weights) < len(frequency) and rows.weights.sum() == len(frequency)
+    for parameters in ([0.25, 4.0, 0.8, 2.5], [1.3, 0.7, 12.0, 40.0]):
+        np.testing.assert_allclose(
+            rows.beta_dropout(*parameters),
+            log_likelihood_per_customer(np.array(parameters), frequency, recency, age).mean(),
+            rtol=1e-13,
+        )
+    np.testing.assert_allclose(
+        rows.same_dropout(0.25, 4.0, 0.3),
+        log_likelihood_same_dropout(np.array([0.25, 4.0, 0.3]), frequency, recency, age).mean(),
+        rtol=1e-13,
+    )
+
+
+def test_same_dropout_is_the_limit_of_large_a_and_b():
+    # With a, b -> infinity and a / (a + b) = p fixed, the BG/NBD likelihood and
+    # predictions (here the reference implementation's) tend to the limit
+    # formulas, with an error of order 1 / (a + b).
+    frequency, recency, age = simulate_bgnbd(2_000, 0.25, 4.0, 0.8, 2.5, seed=1)
+    r, alpha, p, scale = 0.25, 4.0, 0.3, 1e8
+    np.testing.assert_allclose(
+        log_likelihood_same_dropout(np.array([r, alpha, p]), frequency, recency, age),
+        log_likelihood_per_customer(
+            np.array([r, alpha, p * scale, (1 - p) * scale]), frequency, recency, age
+        ),
+        atol=1e-4,
+    )
+    limit = BgNbdFit.from_parameters(r, alpha, None, None, p)
+    assert limit.same_dropout_for_everyone
+    reference = lifetimes.BetaGeoFitter()
+    reference.params_ = pd.Series({"r": r, "alpha": alpha, "a": p * scale, "b": (1 - p) * scale})
+    np.testing.assert_allclose(
+        expected_purchases(limit, 39, frequency, recency, age),
+        reference.conditional_expected_number_of_purchases_up_to_time(39, frequency, recency, age),
+        rtol=1e-5,
+    )
+    np.testing.assert_allclose(
+        probability_alive(limit, frequency, recency, age),
+        reference.conditional_probability_alive(frequency, recency, age),
+        atol=1e-6,
+    )
+
+
+@pytest.mark.parametrize("seed", [6, 21])
+def test_bgnbd_fits_the_same_dropout_limit_when_customers_do_not_differ(seed):
+    # Every customer drops out with probability 0.05 (Beta(a, b) with a + b =
+    # 1e12 is that). On these samples the search over finite (a, b) climbs the
+    # ridge towards the limit and stops with b > 1e6 (seed 6) or gives up
+    # (seed 21); the fit is the limit model instead. Tolerances: a few
+    # standard errors at 5,000 customers (the fits spread by about 5%).
+    frequency, recency, age = simulate_bgnbd(
+        5_000, 0.5, 6.0, 0.05e12, 0.95e12, min_age=50, max_age=170, seed=seed
+    )
+    fit = fit_bgnbd(frequency, recency, age)
+    assert fit.same_dropout_for_everyone
+    np.testing.assert_allclose([fit.r, fit.alpha, fit.p], [0.5, 6.0, 0.05], rtol=0.15)
+    assert fit.log_likelihood == pytest.approx(
+        log_likelihood_same_dropout(
+            np.array([fit.r, fit.alpha, fit.p]), frequency, recency, age
+        ).sum()
+    )
+    with pytest.raises(ClvFitError, match="infinite"):
+        standard_errors(fit, frequency, recency, age)
 
 
 def test_gamma_gamma_recovers_simulated_parameters():

@@ -162,12 +162,16 @@ def test_regular_repurchasers_are_found_with_their_planted_cycle(sample_warehous
 
 
 def test_predictive_models_are_fitted_on_the_sample(sample_warehouse, customers):
-    ((status, fitted_customers, r, a),) = sample_warehouse.query(
-        "select status, count_customers, bgnbd_r, bgnbd_a from marts.clv_model_fits"
+    ((status, fitted_customers, r, a, dropout_model, dropout_probability),) = (
+        sample_warehouse.query(
+            "select status, count_customers, bgnbd_r, bgnbd_a, bgnbd_dropout_model,"
+            " bgnbd_dropout_probability from marts.clv_model_fits"
+        )
     )
     assert status == "fitted"
     assert fitted_customers == int((customers["count_purchases"] > 0).sum())
-    assert r > 0 and a > 0
+    assert r > 0 and 0 < dropout_probability < 1
+    assert (a is None) == (dropout_model == "same_for_everyone")
     methods = set(customers["potential_value_method"])
     assert methods == {"bgnbd_gamma_gamma", "bgnbd_population_margin", "no_purchases"} | (
         methods & {"bgnbd_own_margin"}

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from orchestration.clv.bgnbd import BgNbdFit, expected_purchases
+from orchestration.clv.bgnbd import (
+    BgNbdFit,
+    expected_purchases_if_active,
+    inverse_probability_alive,
+    unique_combinations,
+)
 
 
 def discounted_value_of_purchases(
@@ -26,15 +31,21 @@ def discounted_value_of_purchases(
     periods per month, and monthly rate = (1 + annual rate)^(1/12) - 1.
     """
     monthly_rate = (1 + annual_discount_rate) ** (1 / 12) - 1
-    cumulative = [np.zeros(len(np.atleast_1d(frequency)))]
+    x, t_x, big_t = (np.atleast_1d(np.asarray(v, dtype=float)) for v in (frequency, recency, age))
+    # E[X(t)] = numerator(x, T, t) / denominator(x, t_x, T), and the denominator
+    # does not depend on t: the discounted monthly increments are summed per
+    # distinct (x, T) pair (few, and the hypergeometric function is the slow
+    # part), then divided by each customer's denominator.
+    (x_values, age_values), (x_codes, age_codes), _, pair_index = unique_combinations(x, big_t)
+    pair_x, pair_age = x_values[x_codes], age_values[age_codes]
+    previous = np.zeros(len(pair_x))
+    discounted = np.zeros(len(pair_x))
     for month in range(1, horizon_months + 1):
-        cumulative.append(
-            expected_purchases(fit, month * horizon_periods_per_month, frequency, recency, age)
+        cumulative = expected_purchases_if_active(
+            fit, month * horizon_periods_per_month, pair_x, pair_age
         )
-    cumulative = np.vstack(cumulative)
-    per_month = np.diff(cumulative, axis=0)
-    discount = (1 + monthly_rate) ** -np.arange(1, horizon_months + 1)
-    value = (per_month * discount[:, None]).sum(axis=0) * np.asarray(
-        margin_per_purchase, dtype=float
-    )
-    return value, cumulative[-1]
+        discounted += (cumulative - previous) / (1 + monthly_rate) ** month
+        previous = cumulative
+    denominator = inverse_probability_alive(fit, x, t_x, big_t)
+    value = discounted[pair_index] / denominator * np.asarray(margin_per_purchase, dtype=float)
+    return value, previous[pair_index] / denominator

@@ -68,9 +68,23 @@ def fit_gamma_gamma(frequency, monetary_value, *, min_customers: int = 20) -> Ga
             f"Gamma-Gamma: {len(x)} repeat customers is too few to fit (need {min_customers})."
         )
     n = len(x)
+    x_values, x_index = np.unique(x, return_inverse=True)
+    log_m, total, x_log_x = np.log(m), x * m, x_values * np.log(x_values)
 
     def negative_log_likelihood(log_parameters):
-        return -np.mean(log_likelihood_per_customer(np.exp(log_parameters), x, m))
+        # log_likelihood_per_customer, with the terms that depend on x alone
+        # computed once per distinct x (the special functions are the slow part).
+        p, q, v = np.exp(log_parameters)
+        term_by_x = (
+            special.gammaln(p * x_values + q)
+            - special.gammaln(p * x_values)
+            - special.gammaln(q)
+            + q * np.log(v)
+            + p * x_log_x
+        )
+        p_x = p * x
+        values = term_by_x[x_index] + (p_x - 1) * log_m - (p_x + q) * np.log(total + v)
+        return -np.mean(values)
 
     # Start near the method of moments: mean margin ~ p v / (q - 1).
     start = np.log([1.0, 2.0, float(np.mean(m))])

@@ -6,7 +6,10 @@ and records the result. With fewer customers than var
 clv_min_customers_to_fit (or fewer repeat customers than
 var clv_min_repeat_customers_to_fit) nothing is fitted and the row says so:
 customer_lifetime_value then uses the simple estimate for everyone. A fit
-that does not converge or gives absurd parameters fails the build.
+that does not converge or gives absurd parameters fails the build. When
+customers barely differ in their dropout probability, BG/NBD's best fit is
+its limit a, b -> infinity (bgnbd_dropout_model = same_for_everyone): a and b
+are then null and bgnbd_dropout_probability is everyone's.
 """
 
 import time
@@ -37,6 +40,8 @@ def model(dbt, session):
         "bgnbd_alpha": None,
         "bgnbd_a": None,
         "bgnbd_b": None,
+        "bgnbd_dropout_model": None,
+        "bgnbd_dropout_probability": None,
         "bgnbd_log_likelihood": None,
         "gamma_gamma_p": None,
         "gamma_gamma_q": None,
@@ -66,8 +71,11 @@ def model(dbt, session):
         row.update(
             bgnbd_r=bgnbd.r,
             bgnbd_alpha=bgnbd.alpha,
-            bgnbd_a=bgnbd.a,
-            bgnbd_b=bgnbd.b,
+            # a = b = infinity: every customer drops out with the same probability.
+            bgnbd_a=None if bgnbd.same_dropout_for_everyone else bgnbd.a,
+            bgnbd_b=None if bgnbd.same_dropout_for_everyone else bgnbd.b,
+            bgnbd_dropout_model="same_for_everyone" if bgnbd.same_dropout_for_everyone else "beta",
+            bgnbd_dropout_probability=bgnbd.p,
             bgnbd_log_likelihood=bgnbd.log_likelihood,
             gamma_gamma_p=gamma_gamma.p,
             gamma_gamma_q=gamma_gamma.q,
@@ -76,7 +84,12 @@ def model(dbt, session):
             fit_seconds=time.perf_counter() - started,
         )
     frame = pd.DataFrame([row])
-    float_columns = [name for name in row if name.startswith(("bgnbd_", "gamma_gamma_"))]
+    float_columns = [
+        name
+        for name in row
+        if name.startswith(("bgnbd_", "gamma_gamma_")) and name != "bgnbd_dropout_model"
+    ]
     frame[float_columns] = frame[float_columns].astype("float64")
+    frame["bgnbd_dropout_model"] = frame["bgnbd_dropout_model"].astype("string")
     frame["as_of_date"] = pd.to_datetime(frame["as_of_date"]).dt.date
     return frame

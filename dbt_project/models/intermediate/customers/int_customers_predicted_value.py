@@ -45,7 +45,11 @@ def model(dbt, session):
         )
 
     bgnbd = BgNbdFit.from_parameters(
-        r=fit_row["bgnbd_r"], alpha=fit_row["bgnbd_alpha"], a=fit_row["bgnbd_a"], b=fit_row["bgnbd_b"]
+        r=fit_row["bgnbd_r"],
+        alpha=fit_row["bgnbd_alpha"],
+        a=fit_row["bgnbd_a"],
+        b=fit_row["bgnbd_b"],
+        p=fit_row["bgnbd_dropout_probability"],
     )
     gamma_gamma = GammaGammaFit.from_parameters(
         p=fit_row["gamma_gamma_p"], q=fit_row["gamma_gamma_q"], v=fit_row["gamma_gamma_v"]

@@ -30,6 +30,8 @@ final as (
         cast(bgnbd_alpha as double precision) as bgnbd_alpha,
         cast(bgnbd_a as double precision) as bgnbd_a,
         cast(bgnbd_b as double precision) as bgnbd_b,
+        cast(bgnbd_dropout_model as {{ dbt.type_string() }}) as bgnbd_dropout_model,
+        cast(bgnbd_dropout_probability as double precision) as bgnbd_dropout_probability,
         cast(bgnbd_log_likelihood as double precision) as bgnbd_log_likelihood,
         cast(gamma_gamma_p as double precision) as gamma_gamma_p,
         cast(gamma_gamma_q as double precision) as gamma_gamma_q,
