@@ -157,27 +157,57 @@ class _UniqueRows:
         self.weights = counts.astype(float)
         self.x = self.x_values[self.x_index]
         self.first_repeat = int(np.searchsorted(self.x, 0.0, side="right"))
+        self.weight_by_x = np.bincount(self.x_index, self.weights, minlength=len(self.x_values))
 
-    def mean_log_likelihood(self, r, alpha, term_by_x, log_dropout_odds_by_x) -> float:
-        """Mean log-likelihood, given the terms that depend on x only.
+    def mean_log_likelihood(self, r, alpha, by_x, dropout_derivatives):
+        """Mean log-likelihood and its gradient, given the terms that depend on x only.
 
-        term_by_x: log of Gamma(r + x) alpha^r / Gamma(r) times the
-        probability of surviving x purchases; log_dropout_odds_by_x: log
-        a / (b + x - 1), the odds of having dropped out after the last one.
+        by_x = (term, log_odds): log of Gamma(r + x) alpha^r / Gamma(r) times
+        the probability of surviving x purchases, and log a / (b + x - 1),
+        the odds of having dropped out at the last purchase.
+        dropout_derivatives = (d term, d log_odds) for each dropout parameter
+        (a and b, or p). Returns the gradient over (r, alpha, *dropout).
         """
-        x, x_index = self.x, self.x_index
-        term_3 = -(r + x) * np.log(alpha + self.age_values)[self.age_index]
+        term_by_x, log_odds_by_x = by_x
+        x, x_index, weights = self.x, self.x_index, self.weights
+        log_age = np.log(alpha + self.age_values)[self.age_index]
+        term_3 = -(r + x) * log_age
         values = term_by_x[x_index] + term_3
         # Rows are sorted by x, so the customers with a repeat purchase come last.
         repeat = slice(self.first_repeat, None)
-        term_4 = (
-            log_dropout_odds_by_x[x_index[repeat]]
-            - (r + x[repeat]) * np.log(alpha + self.recency_values)[self.recency_index[repeat]]
-        )
-        values[repeat] = term_by_x[x_index[repeat]] + np.logaddexp(term_3[repeat], term_4)
-        return float(np.dot(self.weights, values)) / self.count_customers
+        log_recency = np.log(alpha + self.recency_values)[self.recency_index[repeat]]
+        term_4 = log_odds_by_x[x_index[repeat]] - (r + x[repeat]) * log_recency
+        both = np.logaddexp(term_3[repeat], term_4)
+        values[repeat] = term_by_x[x_index[repeat]] + both
+        value = float(np.dot(weights, values))
 
-    def beta_dropout(self, r, alpha, a, b) -> float:
+        # d log(e^t3 + e^t4) = (1 - share) d t3 + share d t4.
+        share = weights[repeat] * np.exp(term_4 - both)
+        share_by_x = np.bincount(x_index[repeat], share, minlength=len(self.x_values))
+        inverse_age = (1 / (alpha + self.age_values))[self.age_index]
+        inverse_recency = (1 / (alpha + self.recency_values))[self.recency_index[repeat]]
+        x_values = self.x_values
+        d_r = (
+            np.dot(
+                special.digamma(r + x_values) - special.digamma(r) + np.log(alpha), self.weight_by_x
+            )
+            - np.dot(weights, log_age)
+            + np.dot(share, log_age[repeat] - log_recency)
+        )
+        d_alpha = (
+            r / alpha * self.count_customers
+            - np.dot(weights, (r + x) * inverse_age)
+            + np.dot(share, (r + x[repeat]) * (inverse_age[repeat] - inverse_recency))
+        )
+        d_dropout = [
+            np.dot(d_term, self.weight_by_x) + np.dot(d_log_odds, share_by_x)
+            for d_term, d_log_odds in dropout_derivatives
+        ]
+        gradient = np.array([d_r, d_alpha, *d_dropout]) / self.count_customers
+        return value / self.count_customers, gradient
+
+    def beta_dropout(self, r, alpha, a, b):
+        """Mean log-likelihood and gradient over (r, alpha, a, b)."""
         x = self.x_values
         term_by_x = (
             special.gammaln(r + x)
@@ -190,16 +220,24 @@ class _UniqueRows:
                 - special.gammaln(a + b + x)
             )
         )
-        log_odds = np.log(a) - np.log(b + np.where(x > 0, x, 1.0) - 1)
-        return self.mean_log_likelihood(r, alpha, term_by_x, log_odds)
+        safe_x = np.where(x > 0, x, 1.0)
+        log_odds = np.log(a) - np.log(b + safe_x - 1)
+        digamma_sum = special.digamma(a + b) - special.digamma(a + b + x)
+        derivatives = [
+            (digamma_sum, np.full(len(x), 1 / a)),
+            (digamma_sum + special.digamma(b + x) - special.digamma(b), -1 / (b + safe_x - 1)),
+        ]
+        return self.mean_log_likelihood(r, alpha, (term_by_x, log_odds), derivatives)
 
-    def same_dropout(self, r, alpha, p) -> float:
+    def same_dropout(self, r, alpha, p):
+        """Mean log-likelihood and gradient over (r, alpha, p)."""
         x = self.x_values
         term_by_x = (
             special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha) + x * np.log1p(-p)
         )
         log_odds = np.full(len(x), np.log(p) - np.log1p(-p))
-        return self.mean_log_likelihood(r, alpha, term_by_x, log_odds)
+        derivatives = [(-x / (1 - p), np.full(len(x), 1 / p + 1 / (1 - p)))]
+        return self.mean_log_likelihood(r, alpha, (term_by_x, log_odds), derivatives)
 
 
 def _validate(frequency, recency, age, min_customers: int) -> None:
@@ -249,16 +287,23 @@ def fit_bgnbd(
     rows = _UniqueRows(frequency, recency, age)
     n = len(frequency)
 
-    def negative_log_likelihood(log_parameters: np.ndarray) -> float:
-        return -rows.beta_dropout(*np.exp(log_parameters))
+    def negative_log_likelihood(log_parameters: np.ndarray):
+        parameters = np.exp(log_parameters)
+        value, gradient = rows.beta_dropout(*parameters)
+        return -value, -gradient * parameters
 
-    start = np.log(initial) if initial is not None else np.zeros(4)
-    result = minimise(negative_log_likelihood, start)
     # The limit a, b -> infinity is part of the model (its closure): it is the
-    # maximum whenever it fits at least as well as the best finite (a, b).
-    # On such data the search above climbs a ridge towards it and stops
-    # somewhere along the way, or gives up.
-    same_dropout = _fit_same_dropout(rows, np.exp(result.x))
+    # maximum whenever it fits at least as well as the best finite (a, b). On
+    # such data the search over (a, b) climbs a ridge towards it and stops
+    # somewhere along the way, or gives up (then polishing it is pointless).
+    same_dropout = _fit_same_dropout(rows)
+    start = np.log(initial) if initial is not None else np.zeros(4)
+    result = minimise(
+        negative_log_likelihood,
+        start,
+        gradient=True,
+        polish_unless_above=same_dropout.fun if same_dropout.success else np.inf,
+    )
     if same_dropout.success and (not result.success or same_dropout.fun <= result.fun):
         log_r, log_alpha, logit_p = same_dropout.x
         r, alpha, p = float(np.exp(log_r)), float(np.exp(log_alpha)), float(special.expit(logit_p))
@@ -292,18 +337,16 @@ def fit_bgnbd(
     )
 
 
-def _fit_same_dropout(rows: _UniqueRows, beta_parameters):
-    """The limit model (r, alpha, p), searched as (log r, log alpha, logit p).
+def _fit_same_dropout(rows: _UniqueRows):
+    """The limit model (r, alpha, p), searched as (log r, log alpha, logit p)."""
 
-    Started from where the search of (r, alpha, a, b) stopped.
-    """
-
-    def negative_log_likelihood(search: np.ndarray) -> float:
+    def negative_log_likelihood(search: np.ndarray):
         log_r, log_alpha, logit_p = search
-        return -rows.same_dropout(np.exp(log_r), np.exp(log_alpha), special.expit(logit_p))
+        r, alpha, p = np.exp(log_r), np.exp(log_alpha), special.expit(logit_p)
+        value, gradient = rows.same_dropout(r, alpha, p)
+        return -value, -gradient * np.array([r, alpha, p * (1 - p)])
 
-    r, alpha, a, b = beta_parameters
-    return minimise(negative_log_likelihood, np.array([np.log(r), np.log(alpha), np.log(a / b)]))
+    return minimise(negative_log_likelihood, np.zeros(3), gradient=True)
 
 
 def standard_errors(fit: BgNbdFit, frequency, recency, age, step: float = 1e-4) -> np.ndarray:
@@ -313,7 +356,7 @@ def standard_errors(fit: BgNbdFit, frequency, recency, age, step: float = 1e-4) 
     rows = _UniqueRows(*(np.asarray(v, dtype=float) for v in (frequency, recency, age)))
 
     def total(log_parameters):
-        return -rows.beta_dropout(*np.exp(log_parameters)) * rows.count_customers
+        return -rows.beta_dropout(*np.exp(log_parameters))[0] * rows.count_customers
 
     center = np.log(fit.parameters)
     hessian = np.empty((4, 4))
