@@ -39,9 +39,22 @@
 {%- endmacro %}
 
 
-{#- The files this base model has already read. -#}
+{#-
+    The files this base model has already read, as a list of SQL string
+    literals, looked up when the run starts. Literals (not a subquery) let the
+    warehouse skip those files without opening them.
+-#}
 {% macro source_files_already_read() -%}
-    select distinct source_file from {{ this }} where source_file is not null
+    {%- set files = [] -%}
+    {%- if execute -%}
+        {%- set query -%}
+            select distinct source_file from {{ this }} where source_file is not null order by 1
+        {%- endset -%}
+        {%- for file in run_query(query).columns[0].values() -%}
+            {%- do files.append("'" ~ (file | replace("'", "''")) ~ "'") -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(files) }}
 {%- endmacro %}
 
 
@@ -72,7 +85,12 @@
         from {{ source(source_name, table_name) }}
     ) as raw_rows
     {% if is_incremental() -%}
-    where source_file not in ({{ source_files_already_read() }})
+    {%- set files_read = source_files_already_read() -%}
+    {%- if files_read -%}
+    where source_file not in (
+        {{ files_read | join(', ') }}
+    )
+    {%- endif -%}
     {%- endif %}
 {% endmacro %}
 

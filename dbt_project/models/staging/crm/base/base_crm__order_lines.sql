@@ -27,22 +27,6 @@ arrived as (
 -- The one exception to "no joins in staging": a line of an order or product
 -- that is not valid cannot be valid itself, and only the parents' base models
 -- know which orders and products exist and which are valid.
-known_orders as (
-
-    select distinct order_id
-    from {{ ref('base_crm__orders') }}
-    where order_id is not null
-
-),
-
-valid_orders as (
-
-    select order_id
-    from {{ ref('base_crm__orders') }}
-    where row_status = 'valid'
-
-),
-
 valid_products as (
 
     select product_id
@@ -152,18 +136,33 @@ typed as (
 
 ),
 
+-- Whether each order exists and has a valid version (at most one has): in an
+-- incremental run only for the few orders of the rows judged, not all orders.
+order_verdicts as (
+
+    select
+        order_id,
+        max(case when row_status = 'valid' then 1 else 0 end) = 1 as is_valid
+    from {{ ref('base_crm__orders') }}
+    {% if is_incremental() -%}
+    where order_id in (select order_id from typed)
+    {%- else -%}
+    where order_id is not null
+    {%- endif %}
+    group by order_id
+
+),
+
 parents_looked_up as (
 
     select
         typed.*,
-        known_orders.order_id is not null as is_order_known,
-        valid_orders.order_id is not null as is_order_valid,
+        order_verdicts.order_id is not null as is_order_known,
+        coalesce(order_verdicts.is_valid, false) as is_order_valid,
         valid_products.product_id is not null as is_product_valid
     from typed
-    left join known_orders
-        on typed.order_id = known_orders.order_id
-    left join valid_orders
-        on typed.order_id = valid_orders.order_id
+    left join order_verdicts
+        on typed.order_id = order_verdicts.order_id
     left join valid_products
         on typed.product_id = valid_products.product_id
 
