@@ -123,3 +123,55 @@ def test_a_late_customer_makes_their_order_valid_on_the_next_day(chained_and_ful
         "L20260702": "valid",
         "L20260703": "quarantined",
     }
+
+
+def _copy_of(warehouse: Warehouse, work_dir) -> Warehouse:
+    copy = Warehouse(raw_dir=warehouse.raw_dir, work_dir=work_dir)
+    work_dir.mkdir()
+    shutil.copy(warehouse.database_path, copy.database_path)
+    return copy
+
+
+def _add_a_second_row_of_an_old_order(warehouse: Warehouse, *, refreshed: str) -> None:
+    """Copy one order that the latest run did not touch; the copy's refreshed_at is `refreshed`."""
+    with duckdb.connect(str(warehouse.database_path)) as connection:
+        connection.execute(
+            f"""
+            insert into intermediate.int_orders_priced
+            select * replace ({refreshed} as refreshed_at)
+            from intermediate.int_orders_priced
+            where refreshed_at < (select max(refreshed_at) from intermediate.int_orders_priced)
+            order by order_id
+            limit 1
+            """
+        )
+
+
+UNIQUE_ORDER_TEST = "unique_int_orders_priced_order_id"
+
+
+def test_daily_runs_test_the_rows_of_their_latest_run(chained_and_full, tmp_path):
+    chained, _, _ = chained_and_full
+    untouched = _copy_of(chained, tmp_path / "untouched")
+    _add_a_second_row_of_an_old_order(untouched, refreshed="refreshed_at")
+    # Both copies are from an earlier run: the daily run's tests do not read them ...
+    result = untouched.dbt("test", "--select", "int_orders_priced", *VARS)
+    assert result.ok, result.output[-3000:]
+    # ... and a run told to test every row finds the duplicate.
+    result = untouched.dbt(
+        "test",
+        "--select",
+        "int_orders_priced",
+        "--vars",
+        "{max_quarantined_share: 1, test_all_rows: true}",
+    )
+    assert not result.ok and f"FAIL 1 {UNIQUE_ORDER_TEST}" in result.output, result.output[-3000:]
+
+
+def test_a_new_row_repeating_an_old_key_fails_the_daily_tests(chained_and_full, tmp_path):
+    chained, _, _ = chained_and_full
+    repeated = _copy_of(chained, tmp_path / "repeated")
+    latest = "(select max(refreshed_at) from intermediate.int_orders_priced)"
+    _add_a_second_row_of_an_old_order(repeated, refreshed=latest)
+    result = repeated.dbt("test", "--select", "int_orders_priced", *VARS)
+    assert not result.ok and f"FAIL 1 {UNIQUE_ORDER_TEST}" in result.output, result.output[-3000:]

@@ -51,7 +51,8 @@ final as (
         order_sequence_number,
         purchase_sequence_number,
         days_since_previous_order,
-        days_since_previous_purchase
+        days_since_previous_purchase,
+        refreshed_at
     from orders_in_scope
 
 )

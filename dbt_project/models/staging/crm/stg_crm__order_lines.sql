@@ -20,7 +20,8 @@ final as (
         unit_price,
         coalesce(unit_cost, 0) as unit_cost,
         coalesce(discount_amount, 0) as discount_amount,
-        unit_cost is null as is_unit_cost_missing
+        unit_cost is null as is_unit_cost_missing,
+        refreshed_at
     from base
 
 )

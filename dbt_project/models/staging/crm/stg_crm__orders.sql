@@ -18,7 +18,8 @@ final as (
         ordered_at,
         status,
         channel,
-        coalesce(updated_at, ordered_at) as updated_at
+        coalesce(updated_at, ordered_at) as updated_at,
+        refreshed_at
     from base
 
 )
