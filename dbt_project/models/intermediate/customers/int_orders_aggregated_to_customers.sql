@@ -35,22 +35,42 @@ orders_in_scope as (
 
 ),
 
-categories_aggregated_to_customers as (
+-- Each category counts once, without count(distinct): a category's first
+-- purchase day is its purchase_number 1, and its first day in the lookback is
+-- a day in it whose previous purchase day of the category is not.
+category_days_in_scope as (
 
     select
         category_purchase_days.customer_id,
-        count(distinct category_purchase_days.category) as count_categories_purchased,
-        count(distinct case
-            when {{ days_between('category_purchase_days.purchase_date', 'as_of.as_of_date') }}
-                < {{ var('behaviour_lookback_days') }}
-                then category_purchase_days.category
-        end) as count_categories_purchased_in_lookback,
-        max(case when category_purchase_days.has_new_product then 1 else 0 end) = 1
-            as has_purchased_new_product
+        category_purchase_days.purchase_number,
+        category_purchase_days.has_new_product,
+        {{ days_between('category_purchase_days.purchase_date', 'as_of.as_of_date') }}
+            as days_before_as_of,
+        category_purchase_days.days_since_previous_purchase
     from category_purchase_days
     cross join as_of
     where category_purchase_days.purchase_date <= as_of.as_of_date
-    group by category_purchase_days.customer_id
+
+),
+
+categories_aggregated_to_customers as (
+
+    select
+        customer_id,
+        sum(case when purchase_number = 1 then 1 else 0 end) as count_categories_purchased,
+        sum(case
+            when days_before_as_of < {{ var('behaviour_lookback_days') }}
+                and (
+                    days_since_previous_purchase is null
+                    or days_before_as_of + days_since_previous_purchase
+                    >= {{ var('behaviour_lookback_days') }}
+                )
+                then 1
+            else 0
+        end) as count_categories_purchased_in_lookback,
+        max(case when has_new_product then 1 else 0 end) = 1 as has_purchased_new_product
+    from category_days_in_scope
+    group by customer_id
 
 ),
 
