@@ -47,6 +47,15 @@ YEARS = 3.4
 ORDERS_PER_CUSTOMER = 10
 END_DATE = date(2026, 10, 31)
 TOP_MODELS = 8
+# The targets of the scale issue: full build within 10x the floor plus a fixed
+# dbt overhead of 15 s, a daily run under a quarter of the full build, Dagster
+# under 20% on top of dbt, peak memory under 8 GB, generation under 2 minutes.
+TARGET_FLOOR_FACTOR = 10
+TARGET_DBT_OVERHEAD_SECONDS = 15
+TARGET_DAILY_TO_FULL = 0.25
+TARGET_DAGSTER_TO_DBT = 1.2
+TARGET_PEAK_GB = 8
+TARGET_GENERATE_SECONDS = 120
 
 FLOOR_QUERY = """
 with
@@ -208,6 +217,23 @@ def measure(orders: int, root: Path) -> dict:
     }
 
 
+def _targets(row: dict) -> str:
+    """The issue's targets (set for 10M orders), each with the figure and met / missed."""
+    full_target = TARGET_FLOOR_FACTOR * row["floor_seconds"] + TARGET_DBT_OVERHEAD_SECONDS
+    checks = [
+        ("generation", row["generate_seconds"], TARGET_GENERATE_SECONDS, "s"),
+        ("full build", row["dbt_build_seconds"], full_target, "s"),
+        ("daily / full", row["incremental_to_full"], TARGET_DAILY_TO_FULL, ""),
+        ("dagster / dbt", row["dagster_to_dbt"], TARGET_DAGSTER_TO_DBT, ""),
+        ("peak memory", row["peak_rss_gb"], TARGET_PEAK_GB, " GB"),
+    ]
+    return "; ".join(
+        f"{name} {value:g}{unit} (target under {target:.3g}{unit}: "
+        f"{'met' if value < target else f'missed by {value / target:.1f}x'})"
+        for name, value, target, unit in checks
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, nargs="+", default=[100_000, 1_000_000])
@@ -236,6 +262,8 @@ def main() -> None:
             f"{row['rows_per_second']:>8,} | {row['incremental_seconds']:>7.1f} | "
             f"{row['incremental_to_full']:>6.2f}"
         )
+    for row in rows:
+        print(f"{row['orders_target']:,} orders, against the targets: " + _targets(row))
     for row in rows:
         for build in ("full_build", "incremental_build"):
             slowest = ", ".join(f"{name} {seconds}" for name, seconds in row[f"slowest_{build}"])
