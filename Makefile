@@ -52,8 +52,13 @@ format: venv
 sample-data: venv
 	$(BIN)/python -m orchestration.sample_data --customers 5000 --seed 20261124 --out seeds/sample
 
+# docs/raw-data-contract.md from the sources YAML, then the dbt docs as one
+# offline file (the catalog is read from the build warehouse, if there is one).
 docs: venv
-	cd dbt_project && ../$(BIN)/dbt docs generate
+	$(BIN)/python -m orchestration.docs_contract
+	mkdir -p $(dir $(LOYALTY_DUCKDB_BUILD_PATH))
+	cd dbt_project && ../$(BIN)/dbt docs generate --static
+	@echo "Open dbt_project/target/static_index.html in a browser."
 
 clean:
 	rm -rf data dbt_project/target dbt_project/logs
