@@ -1,7 +1,7 @@
 """Mart values on the dozen hand-made customers, checked against hand-written rules.
 
 Every expectation is computed here from the fixture rows (tests/fixtures/tiny.py)
-with the rules as the README states them, independently of the SQL.
+with the rules as docs/marts.md states them, independently of the SQL.
 """
 
 from __future__ import annotations
@@ -255,7 +255,7 @@ def test_satisfaction_trends_nps_by_month(tiny_warehouse):
 
 
 def test_kotler_matrix_seed_corners(tiny_warehouse):
-    # Brief section 5: many customers with low margin -> basic; few with high -> partnership.
+    # Kotler's matrix: many customers with low margin -> basic; few with high -> partnership.
     levels = dict(
         ((band, margin), level)
         for band, margin, level in tiny_warehouse.query(

@@ -33,7 +33,7 @@
     {%- if problems -%}
         {{ exceptions.raise_compiler_error(
             "Raw data contract check failed:\n  - " ~ (problems | join("\n  - "))
-            ~ "\nAdd the column(s) or file(s) to the export, or see README section 'Raw data contract'"
+            ~ "\nAdd the column(s) or file(s) to the export; docs/raw-data-contract.md lists the columns"
             ~ " (the contract is models/staging/" ~ source_name ~ "/_" ~ source_name ~ "__sources.yml)."
         ) }}
     {%- endif -%}

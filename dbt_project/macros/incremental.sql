@@ -1,5 +1,5 @@
 {#-
-    Incremental runs (README, "Daily incremental runs").
+    Incremental runs (docs/operations.md, "Daily incremental runs").
 
     Every row an incremental model writes carries refreshed_at: the start of
     the dbt run that last computed it. A model's watermark is the latest

@@ -1,4 +1,4 @@
-{#- A product launched within var new_product_days before the purchase counts as new (brief section 3). -#}
+{#- A product launched within var new_product_days before the purchase counts as new. -#}
 {% macro is_new_product(launched_date, ordered_date) -%}
     coalesce(
         {{ launched_date }} <= {{ ordered_date }}

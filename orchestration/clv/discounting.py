@@ -1,4 +1,4 @@
-"""Predicted value over a horizon, discounted month by month (brief section 2: NPV)."""
+"""Predicted value over a horizon, discounted month by month: a net present value."""
 
 from __future__ import annotations
 

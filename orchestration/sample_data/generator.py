@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 
 CHUNK_CUSTOMERS = 50_000
 
-# archetype -> share of customers (brief: the planted structure the tests recover)
+# archetype -> share of customers (the planted structure the tests recover)
 ARCHETYPES: dict[str, float] = {
     "prospect": 0.08,
     "one_time": 0.20,
@@ -49,7 +49,7 @@ CUSTOMER_TYPES = {
     "intermediary": 0.06,
     "agent": 0.04,
 }
-# Bigger baskets for organisations (brief section 1: the five customer types).
+# Bigger baskets for organisations (the five customer types).
 TYPE_SPEND = {"consumer": 1.0, "buyer": 1.3, "business": 4.0, "intermediary": 6.0, "agent": 3.0}
 CYCLES_DAYS = np.array([30, 45, 60, 90])
 
@@ -610,7 +610,7 @@ def _chunk(
 def _marketing_permissions(
     rng: np.random.Generator, chunk_number: int, chunk: _Chunk, period: Period
 ) -> None:
-    """Consent answers given after sign-up, and suppressions (brief section 6 campaigns)."""
+    """Consent answers given after sign-up, and suppressions (what campaigns must respect)."""
     customers = chunk.customers
     count = len(customers)
     consent = customers["marketing_consent"].to_numpy()

@@ -1,6 +1,6 @@
 {#-
-    The single date every mart is computed as of (brief: rebuilds give the
-    same numbers). The var `as_of_date` wins; otherwise the date of the latest
+    The single date every mart is computed as of, so rebuilds give the
+    same numbers. The var `as_of_date` wins; otherwise the date of the latest
     valid order in the data, never the wall clock.
 -#}
 with

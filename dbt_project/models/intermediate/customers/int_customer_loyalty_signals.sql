@@ -1,7 +1,7 @@
 {#-
-    One row per customer with every signal the loyalty classification reads
-    (brief section 3): repeat behaviour and rhythm from orders, attitude from
-    the latest recent survey, referrals and signs of interest.
+    One row per customer with every signal the loyalty classification reads:
+    repeat behaviour and rhythm from orders, attitude from the latest recent
+    survey, referrals and signs of interest.
 -#}
 with
 

@@ -1,6 +1,6 @@
 {#-
     The per-customer summary the predictive lifetime value models read
-    (BG/NBD and Gamma-Gamma; brief section 2), as of the as-of date, in WEEKS:
+    (BG/NBD and Gamma-Gamma), as of the as-of date, in WEEKS:
 
       frequency     repeat purchases: purchase days after the first one
                     (several orders on one day are one purchase)

@@ -1,5 +1,5 @@
 {#-
-    Potential value (brief section 2) by a simple, documented estimate:
+    Potential value by a simple, documented estimate:
     the customer keeps buying at their own average interval while they are
     "active", and the chance they are still active decays by e for every
     expected interval that has passed without a purchase.

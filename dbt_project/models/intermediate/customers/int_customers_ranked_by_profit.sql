@@ -1,7 +1,7 @@
 {#-
     Customers with at least one order, ranked by realised profit (highest
     first) with the running total: the points of the whale curve behind the
-    80/20 and 20/80/30 rules (brief section 2).
+    80/20 and 20/80/30 rules.
 -#}
 with
 

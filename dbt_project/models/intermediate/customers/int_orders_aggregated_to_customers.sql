@@ -1,7 +1,7 @@
 {#-
     One row per customer with at least one order on or before the as-of date:
-    what they bought, how often, and their own purchase rhythm (brief
-    section 3: behaviour is judged against the customer's own rhythm).
+    what they bought, how often, and their own purchase rhythm (behaviour
+    is judged against the customer's own rhythm).
 -#}
 with
 
@@ -99,7 +99,7 @@ orders_aggregated as (
         sum(orders.gross_margin) as gross_margin,
         sum(orders.cost_to_serve) as order_cost_to_serve,
         -- Intervals between purchase days: a second order on the same day is
-        -- not a 0-day purchase rhythm (brief section 4).
+        -- not a 0-day purchase rhythm.
         count(orders.purchase_day_interval) as count_purchase_intervals,
         {{ median('orders.purchase_day_interval') }} as median_purchase_interval_days,
         avg(orders.purchase_day_interval) as mean_purchase_interval_days

@@ -3,7 +3,7 @@
     bought that category (completed orders), with the interval since their
     previous purchase day of the same category. Several orders on one day
     count as one purchase: a basket split in two is not a 0-day repurchase
-    cycle (brief section 4). Every day is here, whatever the as-of date: the
+    cycle. Every day is here, whatever the as-of date: the
     models that read it keep the days on or before it.
 
     Incremental per customer: a run recomputes the customers whose priced

@@ -1,6 +1,6 @@
 {#-
-    One row per valid order, with money after discounts and returns (brief
-    section 2) and the customer's order sequence. Cancelled and returned
+    One row per valid order, with money after discounts and returns
+    and the customer's order sequence. Cancelled and returned
     orders bring no revenue and no product cost; a returned order still cost
     its fulfilment and return handling. Every order is here, whatever the
     as-of date: the models that read it keep the orders on or before it.

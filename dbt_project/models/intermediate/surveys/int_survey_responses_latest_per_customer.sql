@@ -1,7 +1,7 @@
 {#-
     One row per customer who answered a survey on or before the as-of date:
     their latest answer, and whether it is recent enough to speak for their
-    attitude today (var survey_recency_days; brief section 3: a customer with
+    attitude today (var survey_recency_days: a customer with
     no recent survey has unknown attitude).
 -#}
 with

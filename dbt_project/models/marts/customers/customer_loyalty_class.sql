@@ -1,5 +1,5 @@
 {#-
-    Loyalty as behaviour x attitude (brief section 3, article 003).
+    Loyalty as behaviour x attitude (docs/marts.md).
 
     behavioural_score (0-1) = var behaviour_frequency_weight x frequency
                               + (1 - that weight) x recency, where
@@ -99,7 +99,7 @@ classified as (
         case
             when count_purchases = 0 then 'never_purchased'
             when days_since_last_purchase > churned_after_days then 'churned'
-            -- BG/NBD's probability alive, where the model was fitted (brief section 3).
+            -- BG/NBD's probability alive, where the model was fitted.
             when is_probability_active_modelled
                 and probability_active < {{ var('lifecycle_churned_below_probability_active') }}
                 then 'churned'

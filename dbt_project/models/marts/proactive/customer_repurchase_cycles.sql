@@ -1,7 +1,7 @@
 {#-
     One row per customer and product category bought on at least
     var repurchase_min_purchases days: the customer's repurchase cycle and the
-    date the next purchase is expected (brief section 4, proactive service).
+    date the next purchase is expected (proactive service).
 -#}
 with
 

@@ -1,7 +1,7 @@
 {#-
     One row per customer and product whose maintenance or replacement falls
     due near the as-of date: from var replacement_days_after_due days ago to
-    var replacement_days_before_due days ahead (brief section 4). Only the
+    var replacement_days_before_due days ahead. Only the
     customer's latest purchase of each product counts: a product bought again
     has been replaced.
 -#}

@@ -1,7 +1,7 @@
 {#-
-    Satisfaction and NPS over time and by segment (brief section 3, article
-    004), one row per survey month and value tier, plus tier 'all'. A
-    customer counts in their value tier as of the as-of date.
+    Satisfaction and NPS over time and by segment, one row per survey month
+    and value tier, plus tier 'all'. A customer counts in their value tier
+    as of the as-of date.
       CSAT satisfied share = answers >= var csat_satisfied_min / CSAT answers
       NPS = 100 x (promoters - detractors) / NPS answers
 -#}

@@ -2,7 +2,7 @@
     One row per customer type and value tier: how many customers, how much
     margin, and the relationship level Kotler's matrix picks for the segment,
     with the level of relationship marketing and the actions that fit it
-    (brief section 5). Customers with at least one purchase only.
+    (docs/marts.md). Customers with at least one purchase only.
 -#}
 with
 

@@ -1,5 +1,5 @@
 {#-
-    Lifetime value as a net present value (brief section 2): what the
+    Lifetime value as a net present value: what the
     customer has brought so far (realised profit) plus what the rest of the
     relationship is expected to bring (potential value), for every customer.
 -#}
@@ -31,7 +31,7 @@ simple_estimate as (
 
 ),
 
--- BG/NBD and Gamma-Gamma (brief section 2): rows only when the models were fitted.
+-- BG/NBD and Gamma-Gamma: rows only when the models were fitted.
 predicted as (
 
     select * from {{ ref('int_customers_predicted_value') }}

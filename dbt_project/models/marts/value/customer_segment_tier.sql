@@ -1,5 +1,5 @@
 {#-
-    The customer pyramid (客户金字塔, brief section 2) and RFM beside it.
+    The customer pyramid (客户金字塔) and RFM beside it.
     Customers are ranked by total lifetime value (ties share a rank):
       platinum  value_rank <= var tier_platinum_top_share x customers
       gold      value_rank <= var tier_gold_top_share x customers

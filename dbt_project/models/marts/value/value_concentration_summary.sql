@@ -1,5 +1,5 @@
 {#-
-    The headline figures of value concentration, one row (brief section 2):
+    The headline figures of value concentration, one row:
     the share of realised profit brought by the top var
     concentration_top_share of customers (the 80/20 rule) and what the bottom
     var concentration_bottom_share do to it (Kotler's 20/80/30 rule: often
