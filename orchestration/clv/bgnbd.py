@@ -1,12 +1,22 @@
 """BG/NBD (Fader, Hardie & Lee 2005): future purchases, and whether a customer is still active.
 
 Non-contractual setting: a customer buys at a Poisson rate lambda while
-active and, after every purchase, drops out for good with probability p;
-lambda ~ Gamma(r, alpha) and p ~ Beta(a, b) across customers. Inputs per
-customer: frequency x (repeat purchases), recency t_x (age at the last
-purchase) and age T, all in the same time unit (the dbt project uses weeks).
-The parameters are found by maximum likelihood (L-BFGS-B on log-parameters
-over the unique (x, t_x, T) rows, weighted by how often each occurs).
+active and, after every repeat purchase, drops out for good with
+probability p; lambda ~ Gamma(r, alpha) and p ~ Beta(a, b) across
+customers. Inputs per customer: frequency x (repeat purchases), recency t_x
+(age at the last purchase) and age T, all in the same time unit (the dbt
+project uses weeks). The parameters are found by maximum likelihood
+(L-BFGS-B on log-parameters over the unique (x, t_x, T) rows, weighted by
+how often each occurs; above optimise.SUBSAMPLE_ABOVE_CUSTOMERS customers
+on a subsample first, then Newton steps on everyone, see
+optimise.polish_on_everyone).
+
+In BG/NBD a customer cannot drop out before a repeat purchase, so a
+one-time buyer is alive with probability 1 however long ago they bought.
+The modified BG/NBD (module mbgnbd) lets the customer drop out right after
+the first purchase too; it shares this module's row machinery (flag
+`modified`): its formulas are BG/NBD's with b + 1 in place of b, times the
+probability b / (a + b) of surviving the first purchase.
 
 When customers hardly differ in how likely they are to drop out, the
 likelihood keeps rising as a and b grow together with a / (a + b) fixed: the
@@ -22,19 +32,33 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from scipy import special
 
 from orchestration.clv.errors import ClvFitError
-from orchestration.clv.optimise import minimise
+from orchestration.clv.hypergeometric import log_hypergeometric
+from orchestration.clv.optimise import (
+    SUBSAMPLE_ABOVE_CUSTOMERS,
+    SUBSAMPLE_CUSTOMERS,
+    check_parameters,
+    minimise,
+    polish_on_everyone,
+    standard_errors_from_objective,
+)
+from orchestration.clv.summary import as_summary, dot, unique_combinations
 
 PARAMETER_NAMES = ("r", "alpha", "a", "b")
 SAME_DROPOUT_PARAMETER_NAMES = ("r", "alpha", "p")
+# On many customers both dropout models are first fitted on a subsample; the
+# one behind by more than this many log-likelihood units there (a likelihood
+# ratio statistic of 20) is not polished on everyone.
+CLEARLY_BEHIND_ON_SUBSAMPLE = 10.0
 
 
 @dataclass(frozen=True)
-class BgNbdFit:
+class _BetaGeometricFit:
     r: float
     alpha: float
     a: float  # a = b = infinity: every customer has dropout probability p
@@ -46,6 +70,11 @@ class BgNbdFit:
     converged: bool = True
     fit_seconds: float = 0.0
 
+    model: ClassVar[str]
+    label: ClassVar[str]
+    modified: ClassVar[bool]
+    parameter_names: ClassVar[tuple[str, ...]] = PARAMETER_NAMES
+
     def __post_init__(self):
         if not self.same_dropout_for_everyone:
             object.__setattr__(self, "p", self.a / (self.a + self.b))
@@ -53,7 +82,7 @@ class BgNbdFit:
     @classmethod
     def from_parameters(
         cls, r: float, alpha: float, a: float | None, b: float | None, p: float | None = None
-    ) -> BgNbdFit:
+    ):
         """A fit rebuilt from stored parameters (a row of clv_model_fits).
 
         a and b missing (None or NaN) with p given: the limit in which every
@@ -62,7 +91,8 @@ class BgNbdFit:
         if a is None or b is None or np.isnan(a) or np.isnan(b):
             if p is None or not 0 < p < 1:
                 raise ClvFitError(
-                    f"BG/NBD: without a and b the dropout probability p must be in (0, 1); got {p}."
+                    f"{cls.label}: without a and b the dropout probability p must be in (0, 1); "
+                    f"got {p}. Store a and b, or p for the same-dropout limit."
                 )
             return cls(float(r), float(alpha), np.inf, np.inf, float(p))
         return cls(float(r), float(alpha), float(a), float(b))
@@ -75,6 +105,58 @@ class BgNbdFit:
     @property
     def parameters(self) -> np.ndarray:
         return np.array([self.r, self.alpha, self.a, self.b])
+
+    def probability_alive(self, frequency, recency, age) -> np.ndarray:
+        """Probability that a customer with history (x, t_x, T) is still active.
+
+        BG/NBD: 1 without a repeat purchase; MBG/NBD: below 1 for everyone.
+        """
+        x, t_x, big_t = (np.asarray(v, dtype=float) for v in (frequency, recency, age))
+        log_odds = (self.r + x) * np.log((self.alpha + big_t) / (self.alpha + t_x)) + np.log(
+            _dropout_odds(self, x)
+        )
+        alive = special.expit(-log_odds)
+        return alive if self.modified else np.where(x > 0, alive, 1.0)
+
+    def expected_purchases_if_alive(self, t, frequency, age) -> np.ndarray:
+        """Expected purchases in the next t periods for a customer with (x, T) who is active."""
+        return expected_purchases_if_active(self, t, frequency, age)
+
+    def expected_purchases(self, t, frequency, recency, age) -> np.ndarray:
+        """Expected purchases in the next t periods for a customer with (x, t_x, T)."""
+        return self.expected_purchases_if_alive(t, frequency, age) * self.probability_alive(
+            frequency, recency, age
+        )
+
+    def expected_purchases_new_customer(self, t) -> np.ndarray:
+        """Expected repeat purchases in the first t periods after a customer's first purchase."""
+        zero = np.zeros(np.shape(t))
+        return self.expected_purchases(t, zero, zero, zero)
+
+    def standard_errors(self, frequency, recency, age, weights=None, *, step: float = 1e-4):
+        """Standard errors of (r, alpha, a, b) on the data the fit was made on."""
+        if self.same_dropout_for_everyone:
+            raise ClvFitError(
+                f"{self.label}: a and b are infinite in this fit (same dropout for everyone); "
+                "they have no standard errors."
+            )
+        x, t_x, big_t, weight = as_summary(self.label, frequency, recency, age, weights)
+        rows = _UniqueRows(x, t_x, big_t, weight)
+        return standard_errors_from_objective(
+            _finite_objective(rows, self.modified),
+            np.log(self.parameters),
+            rows.count_customers,
+            step,
+        )
+
+
+@dataclass(frozen=True)
+class BgNbdFit(_BetaGeometricFit):
+    """A BG/NBD fit: r, alpha (purchase rates); a, b (dropout probability after a repeat)."""
+
+    model: ClassVar[str] = "bgnbd"
+    label: ClassVar[str] = "BG/NBD"
+    modified: ClassVar[bool] = False
 
 
 def log_likelihood_per_customer(
@@ -116,160 +198,182 @@ def log_likelihood_same_dropout(
     return term_1 + term_2 + np.where(has_repeat, np.logaddexp(term_3, term_4), term_3)
 
 
-def unique_combinations(*columns):
-    """The distinct rows of equally long columns, fast (one integer key per row).
-
-    Returns (distinct values of each column, for each column the index into
-    those values of every distinct row, how often each distinct row occurs,
-    the distinct row of every input row). Distinct rows come sorted by the
-    first column, then the second, and so on.
-    """
-    values, codes = zip(
-        *(np.unique(column, return_inverse=True) for column in columns), strict=True
-    )
-    keys = np.zeros(len(columns[0]), dtype=np.int64)
-    for column_values, column_codes in zip(values, codes, strict=True):
-        keys = keys * len(column_values) + column_codes.ravel()
-    unique_keys, row_index, counts = np.unique(keys, return_inverse=True, return_counts=True)
-    unique_codes = []
-    for column_values in reversed(values):
-        unique_keys, code = np.divmod(unique_keys, len(column_values))
-        unique_codes.insert(0, code)
-    return values, unique_codes, counts, row_index
-
-
 class _UniqueRows:
     """The summary as unique (x, t_x, T) rows, weighted by how often each occurs.
 
     Each term of the likelihood depends on x alone, on t_x alone or on T
-    alone, so it is computed once per distinct value and gathered by index:
-    a fit evaluates the likelihood a few hundred times over up to a million
-    rows, and the special functions are the expensive part. The sums are the
-    same as log_likelihood_per_customer's, term by term.
+    alone, or on a whole row only through the odds of having dropped out at
+    the last purchase. The terms of x alone or T alone are computed once per
+    distinct value and summed with the number of customers per value; only
+    the dropout term is computed row by row. A fit evaluates the likelihood
+    dozens of times over up to a million rows, and the special functions are
+    the expensive part. The sums are the same as log_likelihood_per_customer's.
     """
 
-    def __init__(self, frequency, recency, age):
+    def __init__(self, frequency, recency, age, weights=None):
         (self.x_values, self.recency_values, self.age_values), codes, counts, _ = (
-            unique_combinations(frequency, recency, age)
+            unique_combinations(frequency, recency, age, weights=weights)
         )
-        self.x_index, self.recency_index, self.age_index = codes
-        self.count_customers = len(frequency)
-        self.weights = counts.astype(float)
-        self.x = self.x_values[self.x_index]
-        self.first_repeat = int(np.searchsorted(self.x, 0.0, side="right"))
-        self.weight_by_x = np.bincount(self.x_index, self.weights, minlength=len(self.x_values))
+        keep = counts > 0
+        self._set_rows(*(code[keep] for code in codes), counts[keep].astype(float))
 
-    def mean_log_likelihood(self, r, alpha, by_x, dropout_derivatives):
+    def _set_rows(self, x_index, recency_index, age_index, weights):
+        self.x_index, self.recency_index, self.age_index = x_index, recency_index, age_index
+        self.weights = weights
+        self.count_customers = float(weights.sum())
+        self.x = self.x_values[x_index]
+        # Rows are sorted by x, so the customers with a repeat purchase come last.
+        self.first_repeat = int(np.searchsorted(self.x, 0.0, side="right"))
+        size = len(self.x_values), len(self.age_values)
+        self.weight_by_x = np.bincount(x_index, weights, minlength=size[0])
+        self.weight_by_age = np.bincount(age_index, weights, minlength=size[1])
+        self.x_weight_by_age = np.bincount(age_index, weights * self.x, minlength=size[1])
+
+    def subsample(self, fraction: float, seed: int = 0) -> _UniqueRows:
+        """Each customer kept with probability fraction (binomial thinning of every row's count)."""
+        rng = np.random.default_rng(seed)
+        weights = rng.binomial(self.weights.astype(np.int64), min(fraction, 1.0)).astype(float)
+        keep = weights > 0
+        sample = object.__new__(_UniqueRows)
+        sample.x_values, sample.recency_values, sample.age_values = (
+            self.x_values,
+            self.recency_values,
+            self.age_values,
+        )
+        sample._set_rows(
+            self.x_index[keep], self.recency_index[keep], self.age_index[keep], weights[keep]
+        )
+        return sample
+
+    def mean_log_likelihood(self, r, alpha, by_x, dropout_derivatives, dropout_from):
         """Mean log-likelihood and its gradient, given the terms that depend on x only.
 
         by_x = (term, log_odds): log of Gamma(r + x) alpha^r / Gamma(r) times
-        the probability of surviving x purchases, and log a / (b + x - 1),
-        the odds of having dropped out at the last purchase.
-        dropout_derivatives = (d term, d log_odds) for each dropout parameter
-        (a and b, or p). Returns the gradient over (r, alpha, *dropout).
+        the probability of surviving the purchases so far, and the log odds
+        of having dropped out at the last purchase (log a / (b + x - 1) in
+        BG/NBD). dropout_derivatives = (d term, d log_odds) for each dropout
+        parameter (a and b, or p). Rows from dropout_from on have the dropout
+        term (BG/NBD: customers with a repeat purchase; MBG/NBD: everyone).
+        Each row's log-likelihood is term(x) + t3 + softplus(d) with
+        t3 = -(r + x) log(alpha + T) and d = log_odds(x) - (r + x)
+        log((alpha + t_x) / (alpha + T)). Returns the gradient over
+        (r, alpha, *dropout).
         """
         term_by_x, log_odds_by_x = by_x
-        x, x_index, weights = self.x, self.x_index, self.weights
-        log_age = np.log(alpha + self.age_values)[self.age_index]
-        term_3 = -(r + x) * log_age
-        values = term_by_x[x_index] + term_3
-        # Rows are sorted by x, so the customers with a repeat purchase come last.
-        repeat = slice(self.first_repeat, None)
-        log_recency = np.log(alpha + self.recency_values)[self.recency_index[repeat]]
-        term_4 = log_odds_by_x[x_index[repeat]] - (r + x[repeat]) * log_recency
-        both = np.logaddexp(term_3[repeat], term_4)
-        values[repeat] = term_by_x[x_index[repeat]] + both
-        value = float(np.dot(weights, values))
+        log_age_values = np.log(alpha + self.age_values)
+        inverse_age_values = 1 / (alpha + self.age_values)
+        # t3 summed per distinct age: sum over rows of w (r + x) = r W_T + (W x)_T.
+        r_x_weight_by_age = r * self.weight_by_age + self.x_weight_by_age
+        value = dot(self.weight_by_x, term_by_x) - dot(r_x_weight_by_age, log_age_values)
 
-        # d log(e^t3 + e^t4) = (1 - share) d t3 + share d t4.
-        share = weights[repeat] * np.exp(term_4 - both)
-        share_by_x = np.bincount(x_index[repeat], share, minlength=len(self.x_values))
-        inverse_age = (1 / (alpha + self.age_values))[self.age_index]
-        inverse_recency = (1 / (alpha + self.recency_values))[self.recency_index[repeat]]
+        rows = slice(dropout_from, None)
+        x_index, r_x, weights = self.x_index[rows], r + self.x[rows], self.weights[rows]
+        log_age = log_age_values[self.age_index[rows]]
+        log_recency = np.log(alpha + self.recency_values)[self.recency_index[rows]]
+        log_ratio = log_recency - log_age
+        d = log_odds_by_x[x_index] - r_x * log_ratio
+        value += dot(weights, np.logaddexp(0.0, d))
+
+        # d softplus(d) = sigmoid(d) d d.
+        share = weights * special.expit(d)
+        share_by_x = np.bincount(x_index, share, minlength=len(self.x_values))
+        inverse_gap = (1 / (alpha + self.recency_values))[self.recency_index[rows]] - (
+            inverse_age_values[self.age_index[rows]]
+        )
         x_values = self.x_values
         d_r = (
-            np.dot(
-                special.digamma(r + x_values) - special.digamma(r) + np.log(alpha), self.weight_by_x
+            dot(
+                special.digamma(r + x_values) - special.digamma(r) + np.log(alpha),
+                self.weight_by_x,
             )
-            - np.dot(weights, log_age)
-            + np.dot(share, log_age[repeat] - log_recency)
+            - dot(self.weight_by_age, log_age_values)
+            - dot(share, log_ratio)
         )
         d_alpha = (
             r / alpha * self.count_customers
-            - np.dot(weights, (r + x) * inverse_age)
-            + np.dot(share, (r + x[repeat]) * (inverse_age[repeat] - inverse_recency))
+            - dot(r_x_weight_by_age, inverse_age_values)
+            - dot(share * r_x, inverse_gap)
         )
         d_dropout = [
-            np.dot(d_term, self.weight_by_x) + np.dot(d_log_odds, share_by_x)
+            dot(d_term, self.weight_by_x) + dot(d_log_odds, share_by_x)
             for d_term, d_log_odds in dropout_derivatives
         ]
         gradient = np.array([d_r, d_alpha, *d_dropout]) / self.count_customers
         return value / self.count_customers, gradient
 
-    def beta_dropout(self, r, alpha, a, b):
-        """Mean log-likelihood and gradient over (r, alpha, a, b)."""
+    def beta_dropout(self, r, alpha, a, b, modified=False):
+        """Mean log-likelihood and gradient over (r, alpha, a, b).
+
+        BG/NBD: survival B(a, b + x) / B(a, b), odds a / (b + x - 1) for x > 0.
+        MBG/NBD: B(a, b + x + 1) / B(a, b) and a / (b + x) for every x.
+        """
         x = self.x_values
+        shift = 1.0 if modified else 0.0
         term_by_x = (
             special.gammaln(r + x)
             - special.gammaln(r)
             + r * np.log(alpha)
-            + (
-                special.gammaln(a + b)
-                + special.gammaln(b + x)
-                - special.gammaln(b)
-                - special.gammaln(a + b + x)
-            )
+            + special.gammaln(a + b)
+            + special.gammaln(b + x + shift)
+            - special.gammaln(b)
+            - special.gammaln(a + b + x + shift)
         )
-        safe_x = np.where(x > 0, x, 1.0)
-        log_odds = np.log(a) - np.log(b + safe_x - 1)
-        digamma_sum = special.digamma(a + b) - special.digamma(a + b + x)
+        # BG/NBD: only rows with x > 0 use the odds (b + x - 1 would be b - 1 at x = 0).
+        odds_x = x + shift if modified else np.where(x > 0, x, 1.0)
+        log_odds = np.log(a) - np.log(b + odds_x - 1)
+        digamma_sum = special.digamma(a + b) - special.digamma(a + b + x + shift)
         derivatives = [
             (digamma_sum, np.full(len(x), 1 / a)),
-            (digamma_sum + special.digamma(b + x) - special.digamma(b), -1 / (b + safe_x - 1)),
+            (
+                digamma_sum + special.digamma(b + x + shift) - special.digamma(b),
+                -1 / (b + odds_x - 1),
+            ),
         ]
-        return self.mean_log_likelihood(r, alpha, (term_by_x, log_odds), derivatives)
+        return self.mean_log_likelihood(
+            r, alpha, (term_by_x, log_odds), derivatives, self._dropout_from(modified)
+        )
 
-    def same_dropout(self, r, alpha, p):
-        """Mean log-likelihood and gradient over (r, alpha, p)."""
+    def same_dropout(self, r, alpha, p, modified=False):
+        """Mean log-likelihood and gradient over (r, alpha, p): the limit a, b -> infinity."""
         x = self.x_values
+        survived = x + 1 if modified else x
         term_by_x = (
-            special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha) + x * np.log1p(-p)
+            special.gammaln(r + x)
+            - special.gammaln(r)
+            + r * np.log(alpha)
+            + survived * np.log1p(-p)
         )
         log_odds = np.full(len(x), np.log(p) - np.log1p(-p))
-        derivatives = [(-x / (1 - p), np.full(len(x), 1 / p + 1 / (1 - p)))]
-        return self.mean_log_likelihood(r, alpha, (term_by_x, log_odds), derivatives)
-
-
-def _validate(frequency, recency, age, min_customers: int) -> None:
-    if not (len(frequency) == len(recency) == len(age)):
-        raise ClvFitError("BG/NBD: frequency, recency and age must have the same length.")
-    if len(frequency) < min_customers:
-        raise ClvFitError(
-            f"BG/NBD: {len(frequency)} customers is too few to fit (need {min_customers}); "
-            "use the simple estimate for this data (see var clv_min_customers_to_fit)."
-        )
-    if not np.any(frequency > 0):
-        raise ClvFitError(
-            f"BG/NBD: none of the {len(frequency)} customers has a repeat purchase, so "
-            "purchase rates cannot be estimated; use the simple estimate."
-        )
-    if np.any(recency > age + 1e-9) or np.any(frequency < 0) or np.any(recency < 0):
-        raise ClvFitError(
-            "BG/NBD: every customer needs 0 <= recency <= age and frequency >= 0; "
-            "check the summary (int_customers_clv_summary)."
+        derivatives = [(-survived / (1 - p), np.full(len(x), 1 / p + 1 / (1 - p)))]
+        return self.mean_log_likelihood(
+            r, alpha, (term_by_x, log_odds), derivatives, self._dropout_from(modified)
         )
 
+    def _dropout_from(self, modified: bool) -> int:
+        return 0 if modified else self.first_repeat
 
-def check_parameters(model: str, names, values, n_customers: int) -> None:
-    """Raise ClvFitError for non-finite or absurd parameters."""
-    for name, value in zip(names, values, strict=True):
-        if not np.isfinite(value) or value <= 1e-8 or value >= 1e6:
-            raise ClvFitError(
-                f"{model}: parameter {name} = {value:.6g} after fitting {n_customers} customers "
-                "is not plausible (expected between 1e-8 and 1e6). The data may not fit the "
-                "model's assumptions (e.g. a few customers with thousands of purchases); "
-                "inspect int_customers_clv_summary."
-            )
+
+def _finite_objective(rows: _UniqueRows, modified: bool):
+    """Mean negative log-likelihood and gradient over (log r, log alpha, log a, log b)."""
+
+    def objective(log_parameters: np.ndarray):
+        parameters = np.exp(log_parameters)
+        value, gradient = rows.beta_dropout(*parameters, modified=modified)
+        return -value, -gradient * parameters
+
+    return objective
+
+
+def _same_dropout_objective(rows: _UniqueRows, modified: bool):
+    """The limit model, searched as (log r, log alpha, logit p)."""
+
+    def objective(search: np.ndarray):
+        log_r, log_alpha, logit_p = search
+        r, alpha, p = np.exp(log_r), np.exp(log_alpha), special.expit(logit_p)
+        value, gradient = rows.same_dropout(r, alpha, p, modified=modified)
+        return -value, -gradient * np.array([r, alpha, p * (1 - p)])
+
+    return objective
 
 
 def fit_bgnbd(
@@ -277,117 +381,141 @@ def fit_bgnbd(
     recency: np.ndarray,
     age: np.ndarray,
     *,
+    weights: np.ndarray | None = None,
     initial: np.ndarray | None = None,
     min_customers: int = 20,
 ) -> BgNbdFit:
-    """Maximum-likelihood BG/NBD parameters; raises ClvFitError when it cannot fit."""
-    started = time.perf_counter()
-    frequency, recency, age = (np.asarray(v, dtype=float) for v in (frequency, recency, age))
-    _validate(frequency, recency, age, min_customers)
-    rows = _UniqueRows(frequency, recency, age)
-    n = len(frequency)
+    """Maximum-likelihood BG/NBD parameters; raises ClvFitError when it cannot fit.
 
-    def negative_log_likelihood(log_parameters: np.ndarray):
-        parameters = np.exp(log_parameters)
-        value, gradient = rows.beta_dropout(*parameters)
-        return -value, -gradient * parameters
+    weights: optional number of customers per row (the summary grouped by
+    (x, t_x, T)); initial: optional starting (r, alpha, a, b).
+    """
+    return fit_beta_geometric(BgNbdFit, frequency, recency, age, weights, initial, min_customers)
+
+
+def fit_beta_geometric(fit_class, frequency, recency, age, weights, initial, min_customers):
+    """BG/NBD or MBG/NBD (fit_class.modified): the better of finite (a, b) and the limit."""
+    started = time.perf_counter()
+    label = fit_class.label
+    x, t_x, big_t, weight = as_summary(
+        label, frequency, recency, age, weights, min_customers=min_customers
+    )
+    rows = _UniqueRows(x, t_x, big_t, weight)
+    n = rows.count_customers
+    modified = fit_class.modified
+
+    def finite_on(rows_):
+        return _finite_objective(rows_, modified)
+
+    def same_dropout_on(rows_):
+        return _same_dropout_objective(rows_, modified)
 
     # The limit a, b -> infinity is part of the model (its closure): it is the
     # maximum whenever it fits at least as well as the best finite (a, b). On
     # such data the search over (a, b) climbs a ridge towards it and stops
     # somewhere along the way, or gives up (then polishing it is pointless).
-    same_dropout = _fit_same_dropout(rows)
     start = np.log(initial) if initial is not None else np.zeros(4)
-    result = minimise(
-        negative_log_likelihood,
-        start,
-        gradient=True,
-        polish_unless_above=same_dropout.fun if same_dropout.success else np.inf,
-    )
-    if same_dropout.success and (not result.success or same_dropout.fun <= result.fun):
-        log_r, log_alpha, logit_p = same_dropout.x
+    if n <= SUBSAMPLE_ABOVE_CUSTOMERS:
+        same = minimise(same_dropout_on(rows), np.zeros(3), gradient=True)
+        finite = minimise(
+            finite_on(rows),
+            start,
+            gradient=True,
+            polish_unless_above=same.fun if same.success else np.inf,
+        )
+    else:
+        same, finite = _fit_both_on_subsample_then_everyone(rows, finite_on, same_dropout_on, start)
+    n_iterations = int(same.nit + finite.nit)
+    if same.success and (not finite.success or same.fun <= finite.fun):
+        log_r, log_alpha, logit_p = same.x
         r, alpha, p = float(np.exp(log_r)), float(np.exp(log_alpha)), float(special.expit(logit_p))
-        check_parameters("BG/NBD", SAME_DROPOUT_PARAMETER_NAMES, (r, alpha, p), n)
-        return BgNbdFit(
+        check_parameters(label, SAME_DROPOUT_PARAMETER_NAMES, (r, alpha, p), n)
+        return fit_class(
             r,
             alpha,
             np.inf,
             np.inf,
             p,
-            log_likelihood=float(-same_dropout.fun * n),
-            n_customers=n,
-            n_iterations=int(result.nit + same_dropout.nit),
+            log_likelihood=float(-same.fun * n),
+            n_customers=int(n),
+            n_iterations=n_iterations,
             converged=True,
             fit_seconds=time.perf_counter() - started,
         )
-    if not result.success:
+    if not finite.success:
         raise ClvFitError(
-            f"BG/NBD did not converge on {n} customers: {result.message}. "
+            f"{label} did not converge on {n:.0f} customers: {finite.message}. "
             "Check int_customers_clv_summary for extreme values."
         )
-    parameters = np.exp(result.x)
-    check_parameters("BG/NBD", PARAMETER_NAMES, parameters, n)
-    return BgNbdFit(
+    parameters = np.exp(finite.x)
+    check_parameters(label, PARAMETER_NAMES, parameters, n)
+    return fit_class(
         *(float(value) for value in parameters),
-        log_likelihood=float(-result.fun * n),
-        n_customers=n,
-        n_iterations=int(result.nit),
+        log_likelihood=float(-finite.fun * n),
+        n_customers=int(n),
+        n_iterations=n_iterations,
         converged=True,
         fit_seconds=time.perf_counter() - started,
     )
 
 
-def _fit_same_dropout(rows: _UniqueRows):
-    """The limit model (r, alpha, p), searched as (log r, log alpha, logit p)."""
-
-    def negative_log_likelihood(search: np.ndarray):
-        log_r, log_alpha, logit_p = search
-        r, alpha, p = np.exp(log_r), np.exp(log_alpha), special.expit(logit_p)
-        value, gradient = rows.same_dropout(r, alpha, p)
-        return -value, -gradient * np.array([r, alpha, p * (1 - p)])
-
-    return minimise(negative_log_likelihood, np.zeros(3), gradient=True)
-
-
-def standard_errors(fit: BgNbdFit, frequency, recency, age, step: float = 1e-4) -> np.ndarray:
-    """Standard errors of (r, alpha, a, b): inverse Hessian in log space, delta method back."""
-    if fit.same_dropout_for_everyone:
-        raise ClvFitError("BG/NBD: a and b are infinite in this fit; they have no standard errors.")
-    rows = _UniqueRows(*(np.asarray(v, dtype=float) for v in (frequency, recency, age)))
-
-    def total(log_parameters):
-        return -rows.beta_dropout(*np.exp(log_parameters))[0] * rows.count_customers
-
-    center = np.log(fit.parameters)
-    hessian = np.empty((4, 4))
-    for i in range(4):
-        for j in range(4):
-            e_i, e_j = np.eye(4)[i] * step, np.eye(4)[j] * step
-            hessian[i, j] = (
-                total(center + e_i + e_j)
-                - total(center + e_i - e_j)
-                - total(center - e_i + e_j)
-                + total(center - e_i - e_j)
-            ) / (4 * step * step)
-    log_se = np.sqrt(np.diag(np.linalg.inv(hessian)))
-    return fit.parameters * log_se
+def _fit_both_on_subsample_then_everyone(rows, finite_on, same_dropout_on, start):
+    """Both dropout models on a subsample; the ones still in the race polished on everyone."""
+    sample = rows.subsample(SUBSAMPLE_CUSTOMERS / rows.count_customers)
+    same = minimise(same_dropout_on(sample), np.zeros(3), gradient=True)
+    finite = minimise(
+        finite_on(sample),
+        start,
+        gradient=True,
+        polish_unless_above=same.fun if same.success else np.inf,
+    )
+    # Positive: the finite model fits the subsample better.
+    lead = (same.fun - finite.fun) * sample.count_customers if same.success else np.inf
+    if same.success and (not finite.success or lead < CLEARLY_BEHIND_ON_SUBSAMPLE):
+        same = polish_on_everyone(same_dropout_on, rows, sample, same)
+    else:
+        same.success = False
+    if finite.success and lead > -CLEARLY_BEHIND_ON_SUBSAMPLE:
+        # On the ridge towards the limit the polish may give up; the limit then
+        # wins, and a full search along the ridge is not worth its time.
+        finite = polish_on_everyone(
+            finite_on,
+            rows,
+            sample,
+            finite,
+            fall_back_unless_above=same.fun if same.success else np.inf,
+        )
+    else:
+        finite.success = False
+    return same, finite
 
 
 def expected_purchases(fit: BgNbdFit, t, frequency, recency, age) -> np.ndarray:
     """Expected purchases in the next t periods for a customer with (x, t_x, T)."""
-    x, t_x, big_t = (np.asarray(v, dtype=float) for v in (frequency, recency, age))
-    return expected_purchases_if_active(fit, t, x, big_t) / inverse_probability_alive(
-        fit, x, t_x, big_t
-    )
+    return fit.expected_purchases(t, frequency, recency, age)
 
 
-def expected_purchases_if_active(fit: BgNbdFit, t, frequency, age) -> np.ndarray:
+def probability_alive(fit: BgNbdFit, frequency, recency, age) -> np.ndarray:
+    """Probability the customer is still active; 1 without a repeat purchase (by BG/NBD)."""
+    return fit.probability_alive(frequency, recency, age)
+
+
+def standard_errors(
+    fit: BgNbdFit, frequency, recency, age, step: float = 1e-4, *, weights=None
+) -> np.ndarray:
+    """Standard errors of (r, alpha, a, b): inverse Hessian in log space, delta method back."""
+    return fit.standard_errors(frequency, recency, age, weights, step=step)
+
+
+def expected_purchases_if_active(fit: _BetaGeometricFit, t, frequency, age) -> np.ndarray:
     """The numerator of expected_purchases: it depends on (x, T) and t, not on t_x.
 
     Customers share few (x, T) pairs, so callers that predict many horizons
-    (discounted_value_of_purchases) compute it once per pair.
+    (discounted_value_of_purchases) compute it once per pair. MBG/NBD: b + 1
+    in place of b.
     """
     r, alpha, a, b = fit.parameters
+    b = b + 1 if fit.modified else b
     x, big_t = np.asarray(frequency, dtype=float), np.asarray(age, dtype=float)
     t = np.asarray(t, dtype=float)
     z = t / (alpha + big_t + t)
@@ -396,37 +524,27 @@ def expected_purchases_if_active(fit: BgNbdFit, t, frequency, age) -> np.ndarray
         log_hyp = -(r + x) * np.log1p(-(1 - fit.p) * z)
     else:
         first = (a + b + x - 1) / (a - 1)
-        log_hyp = _log_hypergeometric(r + x, b + x, a + b + x - 1, z)
+        log_hyp = log_hypergeometric(r + x, b + x, a + b + x - 1, z)
     return first * (1 - np.exp(log_hyp + (r + x) * np.log((alpha + big_t) / (alpha + t + big_t))))
 
 
-def inverse_probability_alive(fit: BgNbdFit, frequency, recency, age) -> np.ndarray:
+def inverse_probability_alive(fit: _BetaGeometricFit, frequency, recency, age) -> np.ndarray:
     """1 / P(alive): the denominator of expected_purchases."""
     r, alpha = fit.r, fit.alpha
     x, t_x, big_t = (np.asarray(v, dtype=float) for v in (frequency, recency, age))
-    return 1 + (x > 0) * _dropout_odds(fit, x) * ((alpha + big_t) / (alpha + t_x)) ** (r + x)
+    can_have_dropped_out = True if fit.modified else x > 0
+    return 1 + can_have_dropped_out * _dropout_odds(fit, x) * ((alpha + big_t) / (alpha + t_x)) ** (
+        r + x
+    )
 
 
-def _log_hypergeometric(hyp_a, hyp_b, hyp_c, z):
-    """log 2F1(a, b; c; z), by Euler's transformation where the direct series overflows."""
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        log_hyp = np.log(special.hyp2f1(hyp_a, hyp_b, hyp_c, z))
-        log_hyp_alt = np.log(special.hyp2f1(hyp_c - hyp_a, hyp_c - hyp_b, hyp_c, z)) + (
-            hyp_c - hyp_a - hyp_b
-        ) * np.log1p(-z)
-    return np.where(np.isfinite(log_hyp), log_hyp, log_hyp_alt)
+def _dropout_odds(fit: _BetaGeometricFit, x):
+    """The odds of having dropped out at the last purchase.
 
-
-def _dropout_odds(fit: BgNbdFit, x):
-    """a / (b + x - 1): the odds of dropping out at the last purchase (p / (1 - p) in the limit)."""
+    BG/NBD a / (b + x - 1) (x > 0), MBG/NBD a / (b + x); p / (1 - p) in the limit.
+    """
     if fit.same_dropout_for_everyone:
         return np.full(np.shape(x), fit.p / (1 - fit.p))
+    if fit.modified:
+        return fit.a / (fit.b + x)
     return fit.a / (fit.b + np.where(x > 0, x, 1.0) - 1)
-
-
-def probability_alive(fit: BgNbdFit, frequency, recency, age) -> np.ndarray:
-    """Probability the customer is still active; 1 without a repeat purchase (by the model)."""
-    r, alpha = fit.r, fit.alpha
-    x, t_x, big_t = (np.asarray(v, dtype=float) for v in (frequency, recency, age))
-    log_ratio = (r + x) * np.log((alpha + big_t) / (alpha + t_x)) + np.log(_dropout_odds(fit, x))
-    return np.where(x > 0, special.expit(-log_ratio), 1.0)
