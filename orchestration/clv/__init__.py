@@ -1,6 +1,7 @@
 """Predictive customer lifetime value: BG/NBD, MBG/NBD, Pareto/NBD, Gamma-Gamma (numpy/scipy).
 
-Pure functions: numpy arrays in, frozen dataclasses out; no warehouse, no dbt.
+Pure functions: numpy arrays in, frozen dataclasses out; no warehouse, no dbt. Holdout
+validation and the choice between the purchase models: module validation.
 """
 
 from orchestration.clv.bgnbd import BgNbdFit, fit_bgnbd
@@ -17,15 +18,28 @@ from orchestration.clv.models import (
     standard_errors,
 )
 from orchestration.clv.pareto_nbd import ParetoNbdFit, fit_pareto_nbd
+from orchestration.clv.validation import (
+    HoldoutObservations,
+    ModelChoice,
+    ModelValidation,
+    choose_model,
+    compare_models,
+    validate_model,
+)
 
 __all__ = [
     "MODEL_NAMES",
     "BgNbdFit",
     "ClvFitError",
     "GammaGammaFit",
+    "HoldoutObservations",
     "MbgNbdFit",
+    "ModelChoice",
+    "ModelValidation",
     "ParetoNbdFit",
     "PurchaseModelFit",
+    "choose_model",
+    "compare_models",
     "discounted_value_of_purchases",
     "expected_average_value",
     "expected_purchases",
@@ -36,4 +50,5 @@ __all__ = [
     "fit_purchase_model",
     "probability_alive",
     "standard_errors",
+    "validate_model",
 ]

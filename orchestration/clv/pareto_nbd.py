@@ -117,7 +117,9 @@ class ParetoNbdFit:
         1 / (1 + s (F(x, t_x) - F(x, T)) (alpha + T)^(r + x) (beta + T)^s).
         """
         r, alpha, s, beta = self.parameters
-        x, t_x, big_t = (np.asarray(v, dtype=float) for v in (frequency, recency, age))
+        x, t_x, big_t = np.broadcast_arrays(
+            *(np.asarray(v, dtype=float) for v in (frequency, recency, age))
+        )
         log_tail_recency = _log_tail_by_pair(self.parameters, x, t_x)
         log_tail_age = _log_tail_by_pair(self.parameters, x, big_t)
         with np.errstate(divide="ignore"):
