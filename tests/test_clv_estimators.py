@@ -18,6 +18,7 @@ from lifetimes.datasets import load_cdnow_summary_data_with_monetary_value
 from orchestration.clv import (
     BgNbdFit,
     ClvFitError,
+    MbgNbdFit,
     discounted_value_of_purchases,
     expected_average_value,
     expected_purchases,
@@ -30,6 +31,7 @@ from orchestration.clv import (
     standard_errors,
 )
 from orchestration.clv import bgnbd as bgnbd_module
+from orchestration.clv import mbgnbd as mbgnbd_module
 from orchestration.clv.bgnbd import (
     _UniqueRows,
     log_likelihood_per_customer,
@@ -39,6 +41,7 @@ from orchestration.clv.gamma_gamma import _SpendRows
 from orchestration.clv.gamma_gamma import log_likelihood_per_customer as gamma_gamma_log_likelihood
 from orchestration.clv.hypergeometric import log_hypergeometric
 from orchestration.clv.simulate import simulate_bgnbd, simulate_gamma_gamma
+from tests.clv_checks import assert_gradient_matches_differences, assert_predictions_match
 
 CDNOW = (
     Path(lifetimes.__file__).parent / "datasets" / "cdnow_customers_summary_with_transactions.csv"
@@ -70,20 +73,7 @@ def test_bgnbd_parameters_match_the_reference_on_cdnow(fits):
 
 def test_bgnbd_predictions_match_the_reference_on_cdnow(cdnow, fits):
     ours, reference = fits
-    frequency, recency, age = cdnow["frequency"], cdnow["recency"], cdnow["age"]
-    for weeks in (10, 39):
-        np.testing.assert_allclose(
-            expected_purchases(ours, weeks, frequency, recency, age),
-            reference.conditional_expected_number_of_purchases_up_to_time(
-                weeks, frequency, recency, age
-            ),
-            rtol=1e-3,
-        )
-    np.testing.assert_allclose(
-        probability_alive(ours, frequency, recency, age),
-        reference.conditional_probability_alive(frequency, recency, age),
-        rtol=1e-3,
-    )
+    assert_predictions_match(ours, reference, cdnow["frequency"], cdnow["recency"], cdnow["age"])
 
 
 def test_standard_errors_match_the_reference_on_cdnow(cdnow, fits):
@@ -138,31 +128,33 @@ def test_the_likelihood_over_unique_rows_and_its_gradient_match_the_sum_over_cus
             return per_customer(np.asarray(values), frequency, recency, age).mean()
 
         np.testing.assert_allclose(value, mean(parameters), rtol=1e-13)
-        # Central differences of the per-customer formula, step relative to each parameter.
-        steps = np.array(parameters) * 1e-6
-        numeric = [
-            (mean(parameters + step) - mean(parameters - step)) / (2 * step[i])
-            for i, step in enumerate(np.diag(steps))
-        ]
-        np.testing.assert_allclose(gradient, numeric, rtol=1e-5, atol=1e-9)
+        assert_gradient_matches_differences(gradient, mean, parameters)
 
 
-def test_same_dropout_is_the_limit_of_large_a_and_b():
-    # With a, b -> infinity and a / (a + b) = p fixed, the BG/NBD likelihood and
-    # predictions (here the reference implementation's) tend to the limit
-    # formulas, with an error of order 1 / (a + b).
+@pytest.mark.parametrize(
+    "fit_class, module, reference_class",
+    [
+        (BgNbdFit, bgnbd_module, lifetimes.BetaGeoFitter),
+        (MbgNbdFit, mbgnbd_module, lifetimes.ModifiedBetaGeoFitter),
+    ],
+    ids=["bgnbd", "mbgnbd"],
+)
+def test_same_dropout_is_the_limit_of_large_a_and_b(fit_class, module, reference_class):
+    # With a, b -> infinity and a / (a + b) = p fixed, the BG/NBD (MBG/NBD)
+    # likelihood and predictions (here the reference implementation's) tend to
+    # the limit formulas, with an error of order 1 / (a + b).
     frequency, recency, age = simulate_bgnbd(2_000, 0.25, 4.0, 0.8, 2.5, seed=1)
     r, alpha, p, scale = 0.25, 4.0, 0.3, 1e8
     np.testing.assert_allclose(
-        log_likelihood_same_dropout(np.array([r, alpha, p]), frequency, recency, age),
-        log_likelihood_per_customer(
+        module.log_likelihood_same_dropout(np.array([r, alpha, p]), frequency, recency, age),
+        module.log_likelihood_per_customer(
             np.array([r, alpha, p * scale, (1 - p) * scale]), frequency, recency, age
         ),
         atol=1e-4,
     )
-    limit = BgNbdFit.from_parameters(r, alpha, None, None, p)
+    limit = fit_class.from_parameters(r, alpha, None, None, p)
     assert limit.same_dropout_for_everyone
-    reference = lifetimes.BetaGeoFitter()
+    reference = reference_class()
     reference.params_ = pd.Series({"r": r, "alpha": alpha, "a": p * scale, "b": (1 - p) * scale})
     np.testing.assert_allclose(
         expected_purchases(limit, 39, frequency, recency, age),
@@ -273,11 +265,7 @@ def test_gamma_gamma_sums_and_gradient_match_the_per_customer_formula():
         return gamma_gamma_log_likelihood(values, repeat, monetary).mean()
 
     np.testing.assert_allclose(value, mean(parameters), rtol=1e-12)
-    numeric = [
-        (mean(parameters + step) - mean(parameters - step)) / (2 * step[i])
-        for i, step in enumerate(np.diag(parameters * 1e-6))
-    ]
-    np.testing.assert_allclose(gradient, numeric, rtol=1e-6)
+    assert_gradient_matches_differences(gradient, mean, parameters, rtol=1e-6, atol=0)
 
 
 def test_a_summary_grouped_with_weights_fits_like_one_row_per_customer():

@@ -13,7 +13,6 @@ import warnings
 
 import lifetimes
 import numpy as np
-import pandas as pd
 import pytest
 from lifetimes.datasets import load_cdnow_summary
 from scipy import integrate
@@ -23,7 +22,6 @@ from orchestration.clv import (
     ClvFitError,
     MbgNbdFit,
     ParetoNbdFit,
-    expected_purchases,
     fit_mbgnbd,
     fit_pareto_nbd,
     probability_alive,
@@ -33,6 +31,7 @@ from orchestration.clv import mbgnbd as mbgnbd_module
 from orchestration.clv import pareto_nbd as pareto_module
 from orchestration.clv.bgnbd import _UniqueRows
 from orchestration.clv.simulate import simulate_mbgnbd, simulate_pareto_nbd
+from tests.clv_checks import assert_gradient_matches_differences, assert_predictions_match
 
 
 @pytest.fixture(scope="module")
@@ -75,21 +74,7 @@ def test_mbgnbd_parameters_and_standard_errors_match_the_reference_on_cdnow(cdno
 
 
 def test_mbgnbd_predictions_match_the_reference_on_cdnow(cdnow, mbgnbd_fits):
-    ours, reference = mbgnbd_fits
-    for weeks in (10, 39):
-        np.testing.assert_allclose(
-            expected_purchases(ours, weeks, *cdnow),
-            reference.conditional_expected_number_of_purchases_up_to_time(weeks, *cdnow),
-            rtol=1e-3,
-        )
-        np.testing.assert_allclose(
-            ours.expected_purchases_new_customer(weeks),
-            reference.expected_number_of_purchases_up_to_time(weeks),
-            rtol=1e-3,
-        )
-    np.testing.assert_allclose(
-        probability_alive(ours, *cdnow), reference.conditional_probability_alive(*cdnow), rtol=1e-3
-    )
+    assert_predictions_match(*mbgnbd_fits, *cdnow)
 
 
 def test_mbgnbd_one_time_buyers_can_be_lost():
@@ -123,12 +108,7 @@ def test_mbgnbd_likelihood_over_unique_rows_and_its_gradient_match_per_customer_
             return per_customer(np.asarray(values), frequency, recency, age).mean()
 
         np.testing.assert_allclose(value, mean(parameters), rtol=1e-12)
-        steps = np.array(parameters) * 1e-6
-        numeric = [
-            (mean(parameters + step) - mean(parameters - step)) / (2 * step[i])
-            for i, step in enumerate(np.diag(steps))
-        ]
-        np.testing.assert_allclose(gradient, numeric, rtol=1e-5, atol=1e-9)
+        assert_gradient_matches_differences(gradient, mean, parameters)
     # The per-customer formula itself against lifetimes' (an independent transcription).
     parameters = np.array([0.5, 6.0, 0.9, 1.6])
     reference = lifetimes.ModifiedBetaGeoFitter._negative_log_likelihood(
@@ -141,59 +121,12 @@ def test_mbgnbd_likelihood_over_unique_rows_and_its_gradient_match_per_customer_
     )
 
 
-def test_mbgnbd_same_dropout_is_the_limit_of_large_a_and_b():
-    frequency, recency, age = simulate_mbgnbd(2_000, 0.5, 6.0, 0.9, 1.6, seed=1)
-    r, alpha, p, scale = 0.5, 6.0, 0.3, 1e8
-    np.testing.assert_allclose(
-        mbgnbd_module.log_likelihood_same_dropout(np.array([r, alpha, p]), frequency, recency, age),
-        mbgnbd_module.log_likelihood_per_customer(
-            np.array([r, alpha, p * scale, (1 - p) * scale]), frequency, recency, age
-        ),
-        atol=1e-4,
-    )
-    limit = MbgNbdFit.from_parameters(r, alpha, None, None, p)
-    reference = lifetimes.ModifiedBetaGeoFitter()
-    reference.params_ = pd.Series({"r": r, "alpha": alpha, "a": p * scale, "b": (1 - p) * scale})
-    np.testing.assert_allclose(
-        expected_purchases(limit, 39, frequency, recency, age),
-        reference.conditional_expected_number_of_purchases_up_to_time(39, frequency, recency, age),
-        rtol=1e-5,
-    )
-    np.testing.assert_allclose(
-        probability_alive(limit, frequency, recency, age),
-        reference.conditional_probability_alive(frequency, recency, age),
-        atol=1e-6,
-    )
-
-
-@pytest.mark.parametrize("seed", [21, 22])
-def test_mbgnbd_recovers_simulated_parameters(seed):
-    truth = np.array([0.5, 6.0, 0.9, 1.6])
-    frequency, recency, age = simulate_mbgnbd(20_000, *truth, seed=seed)
-    fit = fit_mbgnbd(frequency, recency, age)
-    errors = standard_errors(fit, frequency, recency, age)
-    assert np.all(np.abs(fit.parameters - truth) <= 3 * errors), (fit.parameters, errors)
-
-
 def test_pareto_nbd_parameters_and_predictions_match_the_reference_on_cdnow(cdnow, pareto_fits):
     ours, reference = pareto_fits
     np.testing.assert_allclose(
         ours.parameters, reference.params_[["r", "alpha", "s", "beta"]].to_numpy(), rtol=1e-3
     )
-    for weeks in (10, 39):
-        np.testing.assert_allclose(
-            expected_purchases(ours, weeks, *cdnow),
-            reference.conditional_expected_number_of_purchases_up_to_time(weeks, *cdnow),
-            rtol=1e-3,
-        )
-        np.testing.assert_allclose(
-            ours.expected_purchases_new_customer(weeks),
-            reference.expected_number_of_purchases_up_to_time(weeks),
-            rtol=1e-3,
-        )
-    np.testing.assert_allclose(
-        probability_alive(ours, *cdnow), reference.conditional_probability_alive(*cdnow), rtol=1e-3
-    )
+    assert_predictions_match(ours, reference, *cdnow)
 
 
 def test_pareto_nbd_standard_errors_match_the_curvature_of_the_reference_likelihood(
@@ -274,12 +207,7 @@ def test_pareto_nbd_likelihood_over_unique_rows_and_its_gradient(parameters):
         return pareto_module.log_likelihood_per_customer(values, frequency, recency, age).mean()
 
     np.testing.assert_allclose(value, mean(parameters), rtol=1e-11)
-    steps = np.array(parameters) * 1e-5
-    numeric = [
-        (mean(parameters + step) - mean(parameters - step)) / (2 * step[i])
-        for i, step in enumerate(np.diag(steps))
-    ]
-    np.testing.assert_allclose(gradient, numeric, rtol=1e-6, atol=1e-9)
+    assert_gradient_matches_differences(gradient, mean, parameters, relative_step=1e-5, rtol=1e-6)
 
 
 def test_pareto_nbd_expected_purchases_are_continuous_at_s_equal_1():
@@ -298,13 +226,26 @@ def test_pareto_nbd_expected_purchases_are_continuous_at_s_equal_1():
     )
 
 
-@pytest.mark.parametrize("seed", [31, 32])
-def test_pareto_nbd_recovers_simulated_parameters(seed):
-    truth = np.array([0.55, 10.6, 0.6, 11.7])
-    frequency, recency, age = simulate_pareto_nbd(20_000, *truth, seed=seed)
-    fit = fit_pareto_nbd(frequency, recency, age)
-    errors = standard_errors(fit, frequency, recency, age)
-    assert np.all(np.abs(fit.parameters - truth) <= 3 * errors), (fit.parameters, errors)
+@pytest.mark.parametrize(
+    "simulate, fit, truth, seed",
+    [
+        (simulate_mbgnbd, fit_mbgnbd, (0.5, 6.0, 0.9, 1.6), 21),
+        (simulate_mbgnbd, fit_mbgnbd, (0.5, 6.0, 0.9, 1.6), 22),
+        (simulate_pareto_nbd, fit_pareto_nbd, (0.55, 10.6, 0.6, 11.7), 31),
+        (simulate_pareto_nbd, fit_pareto_nbd, (0.55, 10.6, 0.6, 11.7), 32),
+    ],
+    ids=["mbgnbd-21", "mbgnbd-22", "pareto_nbd-31", "pareto_nbd-32"],
+)
+def test_simulated_parameters_are_recovered_within_three_standard_errors(
+    simulate, fit, truth, seed
+):
+    frequency, recency, age = simulate(20_000, *truth, seed=seed)
+    fitted = fit(frequency, recency, age)
+    errors = standard_errors(fitted, frequency, recency, age)
+    assert np.all(np.abs(fitted.parameters - np.array(truth)) <= 3 * errors), (
+        fitted.parameters,
+        errors,
+    )
 
 
 def test_pareto_nbd_without_dropout_heterogeneity_fails_with_a_way_out():

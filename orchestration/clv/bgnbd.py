@@ -47,7 +47,7 @@ from orchestration.clv.optimise import (
     polish_on_everyone,
     standard_errors_from_objective,
 )
-from orchestration.clv.summary import as_summary, dot, unique_combinations
+from orchestration.clv.summary import DistinctRows, as_summary, dot
 
 PARAMETER_NAMES = ("r", "alpha", "a", "b")
 SAME_DROPOUT_PARAMETER_NAMES = ("r", "alpha", "p")
@@ -198,7 +198,7 @@ def log_likelihood_same_dropout(
     return term_1 + term_2 + np.where(has_repeat, np.logaddexp(term_3, term_4), term_3)
 
 
-class _UniqueRows:
+class _UniqueRows(DistinctRows):
     """The summary as unique (x, t_x, T) rows, weighted by how often each occurs.
 
     Each term of the likelihood depends on x alone, on t_x alone or on T
@@ -210,40 +210,13 @@ class _UniqueRows:
     the expensive part. The sums are the same as log_likelihood_per_customer's.
     """
 
-    def __init__(self, frequency, recency, age, weights=None):
-        (self.x_values, self.recency_values, self.age_values), codes, counts, _ = (
-            unique_combinations(frequency, recency, age, weights=weights)
-        )
-        keep = counts > 0
-        self._set_rows(*(code[keep] for code in codes), counts[keep].astype(float))
-
     def _set_rows(self, x_index, recency_index, age_index, weights):
-        self.x_index, self.recency_index, self.age_index = x_index, recency_index, age_index
-        self.weights = weights
-        self.count_customers = float(weights.sum())
-        self.x = self.x_values[x_index]
+        super()._set_rows(x_index, recency_index, age_index, weights)
         # Rows are sorted by x, so the customers with a repeat purchase come last.
         self.first_repeat = int(np.searchsorted(self.x, 0.0, side="right"))
-        size = len(self.x_values), len(self.age_values)
-        self.weight_by_x = np.bincount(x_index, weights, minlength=size[0])
-        self.weight_by_age = np.bincount(age_index, weights, minlength=size[1])
-        self.x_weight_by_age = np.bincount(age_index, weights * self.x, minlength=size[1])
-
-    def subsample(self, fraction: float, seed: int = 0) -> _UniqueRows:
-        """Each customer kept with probability fraction (binomial thinning of every row's count)."""
-        rng = np.random.default_rng(seed)
-        weights = rng.binomial(self.weights.astype(np.int64), min(fraction, 1.0)).astype(float)
-        keep = weights > 0
-        sample = object.__new__(_UniqueRows)
-        sample.x_values, sample.recency_values, sample.age_values = (
-            self.x_values,
-            self.recency_values,
-            self.age_values,
-        )
-        sample._set_rows(
-            self.x_index[keep], self.recency_index[keep], self.age_index[keep], weights[keep]
-        )
-        return sample
+        count_ages = len(self.age_values)
+        self.weight_by_age = np.bincount(age_index, weights, minlength=count_ages)
+        self.x_weight_by_age = np.bincount(age_index, weights * self.x, minlength=count_ages)
 
     def mean_log_likelihood(self, r, alpha, by_x, dropout_derivatives, dropout_from):
         """Mean log-likelihood and its gradient, given the terms that depend on x only.
@@ -416,13 +389,7 @@ def fit_beta_geometric(fit_class, frequency, recency, age, weights, initial, min
     # somewhere along the way, or gives up (then polishing it is pointless).
     start = np.log(initial) if initial is not None else np.zeros(4)
     if n <= SUBSAMPLE_ABOVE_CUSTOMERS:
-        same = minimise(same_dropout_on(rows), np.zeros(3), gradient=True)
-        finite = minimise(
-            finite_on(rows),
-            start,
-            gradient=True,
-            polish_unless_above=same.fun if same.success else np.inf,
-        )
+        same, finite = _search_both(rows, finite_on, same_dropout_on, start)
     else:
         same, finite = _fit_both_on_subsample_then_everyone(rows, finite_on, same_dropout_on, start)
     n_iterations = int(same.nit + finite.nit)
@@ -459,16 +426,22 @@ def fit_beta_geometric(fit_class, frequency, recency, age, weights, initial, min
     )
 
 
-def _fit_both_on_subsample_then_everyone(rows, finite_on, same_dropout_on, start):
-    """Both dropout models on a subsample; the ones still in the race polished on everyone."""
-    sample = rows.subsample(SUBSAMPLE_CUSTOMERS / rows.count_customers)
-    same = minimise(same_dropout_on(sample), np.zeros(3), gradient=True)
+def _search_both(rows, finite_on, same_dropout_on, start):
+    """L-BFGS-B for the limit model, then for finite (a, b) (not polished if behind the limit)."""
+    same = minimise(same_dropout_on(rows), np.zeros(3), gradient=True)
     finite = minimise(
-        finite_on(sample),
+        finite_on(rows),
         start,
         gradient=True,
         polish_unless_above=same.fun if same.success else np.inf,
     )
+    return same, finite
+
+
+def _fit_both_on_subsample_then_everyone(rows, finite_on, same_dropout_on, start):
+    """Both dropout models on a subsample; the ones still in the race polished on everyone."""
+    sample = rows.subsample(SUBSAMPLE_CUSTOMERS / rows.count_customers)
+    same, finite = _search_both(sample, finite_on, same_dropout_on, start)
     # Positive: the finite model fits the subsample better.
     lead = (same.fun - finite.fun) * sample.count_customers if same.success else np.inf
     if same.success and (not finite.success or lead < CLEARLY_BEHIND_ON_SUBSAMPLE):

@@ -48,7 +48,7 @@ from orchestration.clv.optimise import (
     fit_in_two_stages,
     standard_errors_from_objective,
 )
-from orchestration.clv.summary import as_summary, dot, unique_combinations
+from orchestration.clv.summary import DistinctRows, as_summary, dot, unique_combinations
 
 PARAMETER_NAMES = ("r", "alpha", "s", "beta")
 DIFFERENCE_STEP = 1e-5  # relative step of the central differences in r and s
@@ -231,21 +231,11 @@ def log_likelihood_per_customer(parameters, frequency, recency, age) -> np.ndarr
     return constant + np.logaddexp(alive, dropped)
 
 
-class _ParetoRows:
+class _ParetoRows(DistinctRows):
     """The summary as unique (x, t_x, T) rows with their distinct (x, t_x) and (x, T) pairs."""
 
-    def __init__(self, frequency, recency, age, weights=None):
-        (self.x_values, self.recency_values, self.age_values), codes, counts, _ = (
-            unique_combinations(frequency, recency, age, weights=weights)
-        )
-        keep = counts > 0
-        self._set_rows(*(code[keep] for code in codes), counts[keep].astype(float))
-
     def _set_rows(self, x_index, recency_index, age_index, weights):
-        self.age_index, self.weights = age_index, weights
-        self.count_customers = float(weights.sum())
-        self.x = self.x_values[x_index]
-        self.weight_by_x = np.bincount(x_index, weights, minlength=len(self.x_values))
+        super()._set_rows(x_index, recency_index, age_index, weights)
         pair_x, pair_u, pair_index = [], [], []
         for u_index, u_values in (
             (recency_index, self.recency_values),
@@ -259,21 +249,6 @@ class _ParetoRows:
         self.count_recency_pairs = len(pair_x[0])
         self.recency_pair = pair_index[0]
         self.age_pair = pair_index[1] + self.count_recency_pairs
-        self._rows = (x_index, recency_index, age_index)
-
-    def subsample(self, fraction: float, seed: int = 0) -> _ParetoRows:
-        """Each customer kept with probability fraction (binomial thinning of every row's count)."""
-        rng = np.random.default_rng(seed)
-        weights = rng.binomial(self.weights.astype(np.int64), min(fraction, 1.0)).astype(float)
-        keep = weights > 0
-        sample = object.__new__(_ParetoRows)
-        sample.x_values, sample.recency_values, sample.age_values = (
-            self.x_values,
-            self.recency_values,
-            self.age_values,
-        )
-        sample._set_rows(*(index[keep] for index in self._rows), weights[keep])
-        return sample
 
     def mean_log_likelihood(self, r, alpha, s, beta):
         """Mean log-likelihood and its gradient over (r, alpha, s, beta).

@@ -114,3 +114,55 @@ def dot(first, second):
     """
     first, second = np.asarray(first), np.asarray(second)
     return np.einsum("i,i...->...", first, second)
+
+
+class DistinctRows:
+    """The summary as distinct (x, t_x, T) rows, each with its number of customers.
+
+    Distinct values per column (x_values, recency_values, age_values), each
+    row's index into them (x_index, recency_index, age_index, rows sorted by
+    x), weights (customers per row), x (each row's frequency) and
+    count_customers. A model's rows add what its likelihood needs in
+    _set_rows (calling this one first).
+    """
+
+    def __init__(self, frequency, recency, age, weights=None):
+        (self.x_values, self.recency_values, self.age_values), codes, counts, _ = (
+            unique_combinations(frequency, recency, age, weights=weights)
+        )
+        keep = counts > 0
+        self._set_rows(*(code[keep] for code in codes), counts[keep].astype(float))
+
+    def _set_rows(self, x_index, recency_index, age_index, weights) -> None:
+        self.x_index, self.recency_index, self.age_index = x_index, recency_index, age_index
+        self.weights = weights
+        self.count_customers = float(weights.sum())
+        self.x = self.x_values[x_index]
+        self.weight_by_x = np.bincount(x_index, weights, minlength=len(self.x_values))
+
+    def subsample(self, fraction: float, seed: int = 0):
+        """The same kind of rows for a random subsample of the customers (see thinned)."""
+        weights, keep = thinned(self.weights, fraction, seed)
+        sample = object.__new__(type(self))
+        sample.x_values, sample.recency_values, sample.age_values = (
+            self.x_values,
+            self.recency_values,
+            self.age_values,
+        )
+        sample._set_rows(
+            self.x_index[keep], self.recency_index[keep], self.age_index[keep], weights
+        )
+        return sample
+
+
+def thinned(weights: np.ndarray, fraction: float, seed: int = 0):
+    """(weights, rows kept) after keeping each customer of each row with probability fraction.
+
+    A random subsample of customers drawn from the distinct rows directly
+    (binomial thinning of every row's count), with a fixed seed: the same
+    rows give the same subsample.
+    """
+    rng = np.random.default_rng(seed)
+    kept = rng.binomial(weights.astype(np.int64), min(fraction, 1.0)).astype(float)
+    keep = kept > 0
+    return kept[keep], keep
