@@ -42,15 +42,15 @@ test: venv
 	$(BIN)/python -m pytest
 
 lint: venv
-	$(BIN)/ruff check orchestration tests
-	$(BIN)/ruff format --check orchestration tests
+	$(BIN)/ruff check orchestration seeds/sample_generator tests
+	$(BIN)/ruff format --check orchestration seeds/sample_generator tests
 
 format: venv
-	$(BIN)/ruff format orchestration tests
-	$(BIN)/ruff check --fix orchestration tests
+	$(BIN)/ruff format orchestration seeds/sample_generator tests
+	$(BIN)/ruff check --fix orchestration seeds/sample_generator tests
 
 sample-data: venv
-	$(BIN)/python -m orchestration.sample_data --customers 5000 --seed 20261124 --out seeds/sample
+	$(BIN)/python -m sample_generator --customers 5000 --seed 20261124 --out seeds/sample
 
 # docs/raw-data-contract.md from the sources YAML, then the dbt docs as one
 # offline file (the catalog is read from the build warehouse, if there is one).

@@ -12,8 +12,8 @@ import pytest
 from orchestration.campaigns.config import Campaign, CampaignSettings
 from orchestration.campaigns.engine import build_wave, history_rows
 from orchestration.campaigns.selection import audience, contacts, record_wave, suppressions
-from orchestration.sample_data import generate
-from orchestration.sample_data.campaign_response import simulate_campaign_responses
+from sample_generator import generate
+from sample_generator.campaign_response import simulate_campaign_responses
 from tests.dbt_runner import Warehouse
 
 pytestmark = pytest.mark.sample

@@ -22,8 +22,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from orchestration.sample_data.generator import generate
-from orchestration.sample_data.next_day import next_day
+from sample_generator.generator import generate
+from sample_generator.next_day import next_day
 from tests.dbt_runner import Warehouse, relations
 
 SCHEMAS = ("staging", "quarantine", "intermediate", "marts")

@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from orchestration.sample_data import ARCHETYPES, generate
-from orchestration.sample_data.generator import COLUMNS
+from sample_generator import ARCHETYPES, generate
+from sample_generator.generator import COLUMNS
 from tests.dbt_runner import REPO_ROOT
 
 END = date(2026, 10, 31)
@@ -114,7 +114,7 @@ def test_bundled_sample_is_what_the_documented_command_makes(tmp_path):
 
 
 def test_next_day_files_are_built_and_reconciled(tmp_path):
-    from orchestration.sample_data.next_day import next_days
+    from sample_generator.next_day import next_days
     from tests.dbt_runner import Warehouse
 
     raw = tmp_path / "raw"

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from orchestration.sample_data.generator import COLUMNS
+from sample_generator.generator import COLUMNS
 
 
 def simulate_campaign_responses(

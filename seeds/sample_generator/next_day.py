@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from orchestration.sample_data.generator import COLUMNS, PRODUCT_LINES
+from sample_generator.generator import COLUMNS, PRODUCT_LINES
 
 
 def _read(raw_dir: Path, table: str, file_format: str, columns: list[str]) -> pd.DataFrame:

@@ -21,6 +21,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sample_generator.contract import raw_columns
+
 CHUNK_CUSTOMERS = 50_000
 
 # archetype -> share of customers (the planted structure the tests recover)
@@ -138,58 +140,7 @@ NEGATIVE_COMMENTS = [
     "",
 ]
 
-COLUMNS = {
-    "customers": [
-        "customer_id",
-        "created_at",
-        "customer_type",
-        "region",
-        "city",
-        "gender",
-        "birth_year",
-        "income_band",
-        "acquisition_channel",
-        "is_vip_member",
-        "referred_by_customer_id",
-        "marketing_consent",
-        "marketing_consent_at",
-        "full_name",
-        "email",
-        "phone",
-    ],
-    "orders": ["order_id", "customer_id", "ordered_at", "status", "channel", "updated_at"],
-    "order_lines": [
-        "order_line_id",
-        "order_id",
-        "product_id",
-        "quantity",
-        "unit_price",
-        "unit_cost",
-        "discount_amount",
-    ],
-    "products": ["product_id", "product_name", "category", "launched_date", "usage_cycle_days"],
-    "survey_responses": [
-        "response_id",
-        "customer_id",
-        "responded_at",
-        "csat_score",
-        "nps_score",
-        "trust_score",
-        "preference_score",
-        "repurchase_intent_score",
-        "comment",
-    ],
-    "service_tickets": [
-        "ticket_id",
-        "customer_id",
-        "opened_at",
-        "category",
-        "first_responded_at",
-        "resolved_at",
-    ],
-    "consent_events": ["consent_event_id", "customer_id", "consent", "recorded_at", "channel"],
-    "suppressions": ["suppression_id", "customer_id", "reason", "suppressed_at", "lifted_at"],
-}
+COLUMNS = raw_columns()
 TRUTH_COLUMNS = [
     "customer_id",
     "archetype",
@@ -326,28 +277,43 @@ def _purchase_days(rng, archetype, period, created_day):
     return owners[order], np.floor(days[order]).astype(np.int64), cycle
 
 
-def _chunk(
-    chunk_number: int,
-    first_number: int,
-    count: int,
-    seed: int,
-    period: Period,
-    products: pd.DataFrame,
-) -> _Chunk:
-    rng = np.random.default_rng([seed, chunk_number])
+@dataclass(frozen=True)
+class _People:
+    """The customers of a chunk as drawn: numbers, ids, archetype, type and sign-up day."""
+
+    numbers: np.ndarray
+    ids: np.ndarray
+    archetype: np.ndarray
+    customer_type: np.ndarray
+    created_day: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def _draw_people(
+    rng: np.random.Generator, first_number: int, count: int, period: Period
+) -> _People:
+    """Who the customers are: an archetype, a customer type and a sign-up day each."""
     span = period.days
     numbers = np.arange(first_number, first_number + count)
     customer_ids = np.char.add("C", np.char.zfill(numbers.astype(str), 6)).astype(object)
-
     archetype = rng.choice(list(ARCHETYPES), count, p=list(ARCHETYPES.values()))
     customer_type = rng.choice(list(CUSTOMER_TYPES), count, p=list(CUSTOMER_TYPES.values()))
     created_day = rng.uniform(0, span * 0.4, count)
     created_day[archetype == "new"] = rng.uniform(span - 60, span - 5, (archetype == "new").sum())
     created_day[archetype == "prospect"] = rng.uniform(0, span, (archetype == "prospect").sum())
+    return _People(numbers, customer_ids, archetype, customer_type, created_day)
 
-    owners, purchase_day, cycle = _purchase_days(rng, archetype, period, created_day)
 
-    # ---- customers --------------------------------------------------------
+def _customers(rng: np.random.Generator, people: _People, period: Period) -> pd.DataFrame:
+    """The customer rows: profile, consent as given at sign-up, contact details."""
+    count, span, numbers = len(people), period.days, people.numbers
+    created_day, customer_type, customer_ids = (
+        people.created_day,
+        people.customer_type,
+        people.ids,
+    )
     city_index = rng.integers(0, len(CITIES), count)
     consent = rng.choice(["opt_in", "opt_out", ""], count, p=[0.70, 0.15, 0.15])
     consent_day = created_day + rng.uniform(0, 30, count)
@@ -355,7 +321,7 @@ def _chunk(
     referrer = np.char.add(
         "C", np.char.zfill(np.maximum(1, (numbers * rng.random(count)).astype(int)).astype(str), 6)
     )
-    customers = pd.DataFrame(
+    return pd.DataFrame(
         {
             "customer_id": customer_ids,
             "created_at": period.stamp(np.floor(created_day), rng.integers(0, 86_400, count)),
@@ -398,7 +364,17 @@ def _chunk(
         columns=COLUMNS["customers"],
     )
 
-    # ---- orders: the planted purchases, plus cancelled and returned extras ----
+
+def _orders(
+    rng: np.random.Generator,
+    chunk_number: int,
+    people: _People,
+    owners: np.ndarray,
+    purchase_day: np.ndarray,
+    period: Period,
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The planted purchases plus cancelled and returned extras; also each order's owner and id."""
+    span, customer_ids = period.days, people.ids
     n_purchases = len(owners)
     extra = rng.random(n_purchases) < 0.075
     extra_owner = owners[extra]
@@ -418,7 +394,7 @@ def _chunk(
         np.char.add("O", np.char.zfill(str(chunk_number), 3)),
         np.char.zfill(np.arange(n_orders).astype(str), 7),
     ).astype(object)
-    orders = pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "order_id": order_ids,
             "customer_id": customer_ids[order_owner],
@@ -431,8 +407,22 @@ def _chunk(
         },
         columns=COLUMNS["orders"],
     )
+    return frame, order_owner, order_ids
 
-    # ---- order lines ----------------------------------------------------------
+
+def _order_lines(
+    rng: np.random.Generator,
+    people: _People,
+    cycle: np.ndarray,
+    order_owner: np.ndarray,
+    order_ids: np.ndarray,
+    products: pd.DataFrame,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """One to three lines per order; a repurchaser's first line is their planted product.
+
+    Also returns each customer's planted category (empty for customers without a cycle).
+    """
+    count, n_orders, customer_type = len(people), len(order_ids), people.customer_type
     category_of = products["category"].to_numpy()
     planted_product = rng.integers(0, len(products), count)
     planted_category = np.where(cycle > 0, category_of[planted_product], "")
@@ -459,7 +449,7 @@ def _chunk(
     )
     cost_text = np.char.mod("%.2f", unit_cost).astype(object)
     cost_text[rng.random(len(line_order)) < 0.01] = ""
-    order_lines = pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "order_line_id": np.char.add(
                 np.char.add(order_ids[line_order].astype(str), "-"), (line_number + 1).astype(str)
@@ -473,8 +463,17 @@ def _chunk(
         },
         columns=COLUMNS["order_lines"],
     )
+    return frame, planted_category
 
-    # ---- surveys ------------------------------------------------------------
+
+def _survey_responses(
+    rng: np.random.Generator, chunk_number: int, people: _People, period: Period
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Recent surveys that show the loyal archetypes' attitude, random ones for others.
+
+    Also returns each customer's planted attitude (high, low or empty).
+    """
+    count, span, archetype, customer_ids = len(people), period.days, people.archetype, people.ids
     is_loyalty = np.isin(archetype, list(LOYALTY_ATTITUDE))
     has_recent = is_loyalty & (rng.random(count) < 0.9)
     has_random = ~is_loyalty & (archetype != "prospect") & (rng.random(count) < 0.25)
@@ -535,7 +534,7 @@ def _chunk(
         ),
     )
     del mixed
-    survey_responses = pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "response_id": np.char.add(
                 np.char.add("R", np.char.zfill(str(chunk_number), 3)),
@@ -554,8 +553,19 @@ def _chunk(
         },
         columns=COLUMNS["survey_responses"],
     )
+    return frame, attitude
 
-    # ---- service tickets ----------------------------------------------------
+
+def _service_tickets(
+    rng: np.random.Generator,
+    chunk_number: int,
+    people: _People,
+    attitude: np.ndarray,
+    period: Period,
+) -> pd.DataFrame:
+    """Tickets, more often (and more often complaints) from customers with a low attitude."""
+    count, span, archetype = len(people), period.days, people.archetype
+    created_day, customer_ids = people.created_day, people.ids
     has_ticket = (archetype != "prospect") & (
         rng.random(count) < np.where(attitude == "low", 0.4, 0.13)
     )
@@ -572,7 +582,7 @@ def _chunk(
     response_seconds = opened_seconds + rng.integers(600, 48 * 3600, n_tickets)
     resolved_seconds = response_seconds + rng.integers(3600, 10 * 86_400, n_tickets)
     still_open = (opened_day > span - 10) & (rng.random(n_tickets) < 0.6)
-    service_tickets = pd.DataFrame(
+    return pd.DataFrame(
         {
             "ticket_id": np.char.add(
                 np.char.add("T", np.char.zfill(str(chunk_number), 3)),
@@ -589,8 +599,26 @@ def _chunk(
         columns=COLUMNS["service_tickets"],
     )
 
+
+def _truth(
+    people: _People,
+    owners: np.ndarray,
+    purchase_day: np.ndarray,
+    cycle: np.ndarray,
+    planted_category: np.ndarray,
+    attitude: np.ndarray,
+    period: Period,
+) -> pd.DataFrame:
+    """What was planted per customer, for the tests to recover from the marts."""
+    count, span, archetype, customer_type, customer_ids = (
+        len(people),
+        period.days,
+        people.archetype,
+        people.customer_type,
+        people.ids,
+    )
     last_purchase = pd.Series(purchase_day).groupby(owners).max().reindex(range(count))
-    truth = pd.DataFrame(
+    return pd.DataFrame(
         {
             "customer_id": customer_ids,
             "archetype": archetype,
@@ -604,6 +632,30 @@ def _chunk(
         },
         columns=TRUTH_COLUMNS,
     )
+
+
+def _chunk(
+    chunk_number: int,
+    first_number: int,
+    count: int,
+    seed: int,
+    period: Period,
+    products: pd.DataFrame,
+) -> _Chunk:
+    """The tables of `count` customers, each step drawing from the chunk's own generator."""
+    rng = np.random.default_rng([seed, chunk_number])
+    people = _draw_people(rng, first_number, count, period)
+    owners, purchase_day, cycle = _purchase_days(rng, people.archetype, period, people.created_day)
+    customers = _customers(rng, people, period)
+    orders, order_owner, order_ids = _orders(
+        rng, chunk_number, people, owners, purchase_day, period
+    )
+    order_lines, planted_category = _order_lines(
+        rng, people, cycle, order_owner, order_ids, products
+    )
+    survey_responses, attitude = _survey_responses(rng, chunk_number, people, period)
+    service_tickets = _service_tickets(rng, chunk_number, people, attitude, period)
+    truth = _truth(people, owners, purchase_day, cycle, planted_category, attitude, period)
     return _Chunk(customers, orders, order_lines, survey_responses, service_tickets, truth)
 
 
@@ -895,15 +947,8 @@ def generate(
         table: pa.schema([(column, pa.string()) for column in columns])
         for table, columns in COLUMNS.items()
     }
-    tables = [
-        "customers",
-        "orders",
-        "order_lines",
-        "survey_responses",
-        "service_tickets",
-        "consent_events",
-        "suppressions",
-    ]
+    # Products are the same for every chunk: written once, after the chunks.
+    tables = [table for table in COLUMNS if table != "products"]
     for chunk_number, first in enumerate(range(0, customers, CHUNK_CUSTOMERS)):
         size = min(CHUNK_CUSTOMERS, customers - first)
         chunk = _chunk(chunk_number, first + 1, size, seed, period, products)

@@ -1,4 +1,4 @@
-"""`python -m orchestration.sample_data --customers 5000 --seed 20261124 --out seeds/sample`."""
+"""`python -m sample_generator --customers 5000 --seed 20261124 --out seeds/sample`."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ import time
 from datetime import date
 from pathlib import Path
 
-from orchestration.sample_data.generator import generate
+from sample_generator.generator import generate
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m orchestration.sample_data",
+        prog="python -m sample_generator",
         description="Write a generated company's raw CRM export (same arguments, same bytes).",
     )
     parser.add_argument(
@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=int, default=1, help="with --next-day: how many days")
     arguments = parser.parse_args(argv)
     if arguments.next_day:
-        from orchestration.sample_data.next_day import next_days
+        from sample_generator.next_day import next_days
 
         for offset, counts in enumerate(
             next_days(

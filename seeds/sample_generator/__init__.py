@@ -1,5 +1,5 @@
 """The deterministic sample data generator (see seeds/README.md)."""
 
-from orchestration.sample_data.generator import ARCHETYPES, generate
+from sample_generator.generator import ARCHETYPES, generate
 
 __all__ = ["ARCHETYPES", "generate"]
