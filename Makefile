@@ -4,15 +4,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-export LOYALTY_RAW_DIR ?= $(CURDIR)/seeds/sample
-export LOYALTY_DUCKDB_PATH ?= $(CURDIR)/data/loyalty.duckdb
-export LOYALTY_DUCKDB_BUILD_PATH ?= $(CURDIR)/data/build/loyalty_build.duckdb
-export LOYALTY_DUCKDB_TEMP_DIR ?= $(CURDIR)/data/build/tmp
+# Paths and other settings: LOYALTY_* variables, defaults in orchestration/settings.py
+# (`.venv/bin/python -m orchestration.cli --help` lists them).
 export DBT_PROJECT_DIR := $(CURDIR)/dbt_project
 export DBT_PROFILES_DIR := $(CURDIR)/dbt_project
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export DAGSTER_DISABLE_TELEMETRY := 1
-export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 
 DAGSTER_PORT ?= 3000
 
@@ -32,8 +29,7 @@ run: venv
 	LOYALTY_DBT_VARS='$(DBT_VARS)' $(BIN)/python -m orchestration.cli run
 
 dev: venv
-	$(BIN)/python -c "from orchestration.dagster_home import ensure_dagster_home; ensure_dagster_home()"
-	$(BIN)/dagster dev --workspace workspace.yaml --host 127.0.0.1 --port $(DAGSTER_PORT)
+	$(BIN)/python -m orchestration.cli dev --host 127.0.0.1 --port $(DAGSTER_PORT)
 
 build: venv
 	$(BIN)/python -m orchestration.cli build $(DBT_ARGS)

@@ -1,10 +1,14 @@
 """Command line: `python -m orchestration.cli run|build|publish|dev`.
 
 `run`      the whole pipeline through Dagster, without the UI: dbt build (every
-           model and test), the campaign lists, then the published warehouse.
-           The run is recorded in DAGSTER_HOME, so the UI shows it later.
+           model and data test), the campaign lists, then the published
+           warehouse. The run is recorded in DAGSTER_HOME, so the UI shows it later.
 `build`    only `dbt build` on the raw folder (extra arguments go to dbt).
 `publish`  only copy the marts of the last build to the BI file.
+`dev`      the Dagster UI and daemon (`dagster dev`) on the code location;
+           extra arguments go to `dagster dev` (e.g. --port 3001).
+
+Settings come from the environment (see orchestration/settings.py).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from pathlib import Path
 
 from orchestration.dagster_home import ensure_dagster_home
 from orchestration.publish import PublishError, publish
-from orchestration.settings import DBT_PROJECT_DIR, Settings
+from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT, Settings
 
 
 def dbt_build(settings: Settings, extra_args: list[str]) -> int:
@@ -34,7 +38,9 @@ def dbt_build(settings: Settings, extra_args: list[str]) -> int:
 
 def publish_marts(settings: Settings) -> int:
     try:
-        tables = publish(settings.build_path, settings.warehouse_path)
+        tables = publish(
+            settings.build_path, settings.warehouse_path, storage_version=settings.storage_version
+        )
     except PublishError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -46,9 +52,10 @@ def publish_marts(settings: Settings) -> int:
 
 def run_pipeline(settings: Settings) -> int:
     """Execute loyalty_refresh_job in this process and print where the outputs are."""
-    home = ensure_dagster_home()
+    home = ensure_dagster_home(settings)
     from dagster import DagsterInstance
 
+    # The code location as Dagster loads it: built from the same environment.
     from orchestration.definitions import defs
 
     job = defs.resolve_job_def("loyalty_refresh_job")
@@ -84,19 +91,40 @@ def run_pipeline(settings: Settings) -> int:
     return 0
 
 
+def dagster_dev(settings: Settings, extra_args: list[str]) -> int:
+    """Serve the Dagster UI on the code location of workspace.yaml (until interrupted)."""
+    ensure_dagster_home(settings)
+    dagster = Path(sys.executable).with_name("dagster")
+    command = [str(dagster), "dev", "--workspace", "workspace.yaml", *extra_args]
+    return subprocess.run(command, cwd=REPO_ROOT, check=False).returncode
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m orchestration.cli", description=__doc__)
-    parser.add_argument("command", choices=["run", "build", "publish"])
-    parser.add_argument("dbt_args", nargs=argparse.REMAINDER, help="extra arguments for dbt build")
+    parser = argparse.ArgumentParser(
+        prog="python -m orchestration.cli",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="environment variables (unset or empty: the default):\n"
+        + "\n".join(
+            f"  {variable:<32} {description} Default: {default or 'empty'}"
+            for variable, default, description in Settings.documented()
+        ),
+    )
+    parser.add_argument("command", choices=["run", "build", "publish", "dev"])
+    parser.add_argument(
+        "extra_args", nargs=argparse.REMAINDER, help="extra arguments for dbt build or dagster dev"
+    )
     arguments = parser.parse_args(argv)
     settings = Settings.from_environment()
+    if arguments.command == "dev":
+        return dagster_dev(settings, arguments.extra_args)
     print(f"Raw data: {settings.raw_dir}")
     if arguments.command == "run":
-        if arguments.dbt_args:
+        if arguments.extra_args:
             parser.error("`run` takes no dbt arguments; use `build` (then `publish`) for that.")
         return run_pipeline(settings)
     if arguments.command == "build":
-        returncode = dbt_build(settings, arguments.dbt_args)
+        returncode = dbt_build(settings, arguments.extra_args)
         if returncode != 0:
             print(
                 f"\ndbt build failed (exit {returncode}); nothing was published. "

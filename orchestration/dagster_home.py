@@ -1,13 +1,11 @@
-"""The Dagster instance folder (DAGSTER_HOME), inside the project's data folder by default."""
+"""The Dagster instance folder (Settings.dagster_home, default data/dagster_home)."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from orchestration.settings import REPO_ROOT
-
-DEFAULT_DAGSTER_HOME = REPO_ROOT / "data" / "dagster_home"
+from orchestration.settings import Settings
 
 # Telemetry off; one run at a time, because DuckDB allows one writer per file
 # (a scheduled refresh and a sensor-triggered one must not overlap).
@@ -19,13 +17,17 @@ run_queue:
 """
 
 
-def ensure_dagster_home() -> Path:
-    """Create DAGSTER_HOME (default data/dagster_home) with its dagster.yaml; set the variable."""
-    home = Path(os.environ.get("DAGSTER_HOME") or DEFAULT_DAGSTER_HOME).resolve()
+def ensure_dagster_home(settings: Settings) -> Path:
+    """Create the instance folder with its dagster.yaml and point DAGSTER_HOME at it.
+
+    Dagster itself finds its instance through DAGSTER_HOME, so the variable is
+    set for this process and the processes it starts (`dagster dev`).
+    """
+    home = settings.dagster_home.resolve()
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
         config.write_text(DAGSTER_YAML, encoding="utf-8")
     os.environ["DAGSTER_HOME"] = str(home)
-    os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
+    os.environ["DAGSTER_DISABLE_TELEMETRY"] = "1"
     return home

@@ -8,7 +8,7 @@ from dagster import AssetSelection, define_asset_job, in_process_executor
 loyalty_refresh_job = define_asset_job(
     name="loyalty_refresh_job",
     selection=AssetSelection.all() - AssetSelection.groups("raw"),
-    description="dbt build (every model and test), then the campaign lists, then publish.",
+    description="dbt build (every model and data test), then the campaign lists, then publish.",
     executor_def=in_process_executor,
 )
 
@@ -16,8 +16,8 @@ campaigns_job = define_asset_job(
     name="campaigns_job",
     selection=AssetSelection.groups("campaigns")
     | AssetSelection.assets("campaign_effect", "published_warehouse"),
-    description="A campaign wave from the marts as they are now (no dbt build), the measured "
-    "effect of past waves, then publish.",
+    description="A campaign wave from the marts as they are now (dbt builds only the contact "
+    "history and the measured effect of past waves), then publish.",
     executor_def=in_process_executor,
 )
 

@@ -1,18 +1,27 @@
-"""The dbt project as Dagster sees it, and its manifest.
+"""The dbt project as Dagster sees it, and what Python takes from its manifest.
 
 The manifest (dbt_project/target/manifest.json) is made locally by `dbt parse`
 (no network): at install time by `make venv`, and again whenever a file of the
 dbt project is newer than the manifest, so the code location always shows the
-models as they are on disk. Parsing this project takes about four seconds.
+models as they are on disk. It is read once per process (`load_manifest`);
+the dbt assets, the published marts, the raw tables and the campaign checks
+all use that one copy.
 """
 
 from __future__ import annotations
 
+import json
 import sys
+from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
+from typing import Any
 
+import sqlglot
 from dagster_dbt import DbtCliResource, DbtProject
+from sqlglot import exp
 
+from orchestration.raw_files import RawTable
 from orchestration.settings import DBT_PROJECT_DIR
 
 # The dbt installed beside this Python (the project's virtual environment), so
@@ -21,8 +30,14 @@ DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
+# The schema whose models are published to BI tools, and the source of the raw export.
+PUBLISHED_SCHEMA = "marts"
+RAW_SOURCE = "crm"
+
 _PROJECT_FILE_SUFFIXES = {".sql", ".yml", ".yaml", ".csv", ".md"}
 _PROJECT_FOLDERS = ("models", "macros", "seeds", "data-tests", "analyses")
+
+Manifest = Mapping[str, Any]
 
 
 def _newest_project_file_mtime(project_dir: Path) -> float:
@@ -54,3 +69,50 @@ def ensure_manifest(project: DbtProject = dbt_project) -> Path:
         )
         dbt.cli(["parse", "--quiet"], target_path=project.target_path).wait()
     return project.manifest_path
+
+
+@cache
+def load_manifest() -> Manifest:
+    """The dbt manifest, made first if missing or stale, parsed once per process."""
+    return json.loads(ensure_manifest().read_text(encoding="utf-8"))
+
+
+def _models(manifest: Manifest) -> list[Mapping[str, Any]]:
+    return [node for node in manifest["nodes"].values() if node["resource_type"] == "model"]
+
+
+def published_marts(manifest: Manifest) -> list[str]:
+    """The models BI tools read: every model in schema `marts`, by name."""
+    return sorted(node["name"] for node in _models(manifest) if node["schema"] == PUBLISHED_SCHEMA)
+
+
+def mart_columns(manifest: Manifest) -> dict[str, set[str]]:
+    """{mart name: documented column names} of the published marts."""
+    return {
+        node["name"]: set(node["columns"])
+        for node in _models(manifest)
+        if node["schema"] == PUBLISHED_SCHEMA
+    }
+
+
+def model_columns(manifest: Manifest, name: str) -> dict[str, str]:
+    """{column: data type} of one model, in the order of its YAML (its contract)."""
+    (node,) = (node for node in _models(manifest) if node["name"] == name)
+    return {column: spec["data_type"] for column, spec in node["columns"].items()}
+
+
+def _column_of(loaded_at_field: str | None) -> str | None:
+    """The column a source's loaded_at_field reads, e.g. `cast(ordered_at as timestamp)`."""
+    if not loaded_at_field:
+        return None
+    column = sqlglot.parse_one(loaded_at_field, dialect="duckdb").find(exp.Column)
+    return column.name if column else None
+
+
+def raw_tables(manifest: Manifest) -> tuple[RawTable, ...]:
+    """The tables of source `crm` (in the order of its YAML), with their loaded_at_field column."""
+    return tuple(
+        RawTable(source["name"], _column_of(source.get("loaded_at_field")))
+        for source in manifest["sources"].values()
+        if source["source_name"] == RAW_SOURCE
+    )

@@ -1,26 +1,27 @@
-"""Publish the BI-facing schemas of the build warehouse to the file BI tools read.
+"""Publish the marts of the build warehouse to the file BI tools read.
 
 DuckDB locks a whole database file: a BI tool holding the warehouse open would
 make `dbt build` fail, and a build would lock the BI tool out. So dbt builds
-into its own file, and publishing copies the BI-facing schemas (with their
-table and column descriptions) into a fresh file that atomically replaces the
-published one. Readers that already have the old file open keep reading it;
-the next connection sees the new one. Personal data (schema `restricted`) and
-raw rows (schemas `staging`, `quarantine`) are never published.
+into its own file, and publishing copies the marts (the models of schema
+`marts` in the dbt manifest, with their table and column descriptions) into a
+fresh file that atomically replaces the published one. Readers that already
+have the old file open keep reading it; the next connection sees the new one.
+Personal data (schema `restricted`) and raw rows (schemas `staging`,
+`quarantine`) are never published.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-PUBLISHED_SCHEMAS: tuple[str, ...] = ("marts",)
-# DuckDB 2.x files are unreadable by 1.x readers (most BI drivers) unless written
-# with a storage version they know. Override with LOYALTY_DUCKDB_STORAGE_VERSION.
-DEFAULT_STORAGE_VERSION = "v1.0.0"
+from orchestration.settings import Settings
+
+SCHEMA = "marts"
 
 
 class PublishError(RuntimeError):
@@ -42,65 +43,74 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _copy_schema(
-    connection: duckdb.DuckDBPyConnection, build: str, schema: str
-) -> list[PublishedTable]:
-    """Write every table and view of `schema` in the attached build as a table."""
-    tables = connection.execute(
-        """
-        select table_name, comment
-        from duckdb_tables()
-        where database_name = ? and schema_name = ?
-        union all
-        select view_name, comment
-        from duckdb_views()
-        where database_name = ? and schema_name = ? and not internal
-        order by 1
-        """,
-        [build, schema, build, schema],
-    ).fetchall()
-    connection.execute(f"create schema if not exists {_quote(schema)}")
-    published = []
-    for table_name, comment in tables:
-        target = f"{_quote(schema)}.{_quote(table_name)}"
-        connection.execute(
-            f"create table {target} as "
-            f"select * from {_quote(build)}.{_quote(schema)}.{_quote(table_name)}"
-        )
-        if comment:
-            connection.execute(f"comment on table {target} is {_literal(comment)}")
-        column_comments = connection.execute(
+def _relations(connection: duckdb.DuckDBPyConnection, build: str) -> set[str]:
+    """Names of the tables and views of schema marts in the attached build."""
+    return {
+        name
+        for (name,) in connection.execute(
             """
-            select column_name, comment
-            from duckdb_columns()
-            where database_name = ? and schema_name = ? and table_name = ?
-              and comment is not null
+            select table_name from duckdb_tables() where database_name = ? and schema_name = ?
+            union all
+            select view_name from duckdb_views() where database_name = ? and schema_name = ?
             """,
-            [build, schema, table_name],
+            [build, SCHEMA, build, SCHEMA],
         ).fetchall()
-        for column_name, column_comment in column_comments:
-            connection.execute(
-                f"comment on column {target}.{_quote(column_name)} is {_literal(column_comment)}"
-            )
-        (row_count,) = connection.execute(f"select count(*) from {target}").fetchone()
-        published.append(PublishedTable(schema, table_name, row_count))
-    return published
+    }
+
+
+def _copy_mart(connection: duckdb.DuckDBPyConnection, build: str, name: str) -> PublishedTable:
+    """Write one table or view of schema marts in the attached build as a table."""
+    ((comment,),) = connection.execute(
+        """
+        select comment from duckdb_tables()
+        where database_name = ? and schema_name = ? and table_name = ?
+        union all
+        select comment from duckdb_views()
+        where database_name = ? and schema_name = ? and view_name = ?
+        """,
+        [build, SCHEMA, name, build, SCHEMA, name],
+    ).fetchall()
+    target = f"{_quote(SCHEMA)}.{_quote(name)}"
+    connection.execute(
+        f"create table {target} as select * from {_quote(build)}.{_quote(SCHEMA)}.{_quote(name)}"
+    )
+    if comment:
+        connection.execute(f"comment on table {target} is {_literal(comment)}")
+    column_comments = connection.execute(
+        """
+        select column_name, comment
+        from duckdb_columns()
+        where database_name = ? and schema_name = ? and table_name = ? and comment is not null
+        """,
+        [build, SCHEMA, name],
+    ).fetchall()
+    for column_name, column_comment in column_comments:
+        connection.execute(
+            f"comment on column {target}.{_quote(column_name)} is {_literal(column_comment)}"
+        )
+    (row_count,) = connection.execute(f"select count(*) from {target}").fetchone()
+    return PublishedTable(SCHEMA, name, row_count)
 
 
 def publish(
     build_path: Path,
     warehouse_path: Path,
-    schemas: tuple[str, ...] = PUBLISHED_SCHEMAS,
-    storage_version: str | None = None,
+    marts: Sequence[str] | None = None,
+    storage_version: str = Settings.storage_version,
 ) -> list[PublishedTable]:
-    """Copy `schemas` from the build file into a new file that replaces `warehouse_path`."""
+    """Copy the marts from the build file into a new file that replaces `warehouse_path`.
+
+    marts: the names of the models to publish; by default those of schema marts
+    in the dbt manifest (orchestration.project.published_marts).
+    """
     if not build_path.exists():
         raise PublishError(
             f"No build warehouse at {build_path}: run `dbt build` (or `make run`) first."
         )
-    storage_version = storage_version or os.environ.get(
-        "LOYALTY_DUCKDB_STORAGE_VERSION", DEFAULT_STORAGE_VERSION
-    )
+    if marts is None:
+        from orchestration.project import load_manifest, published_marts
+
+        marts = published_marts(load_manifest())
     warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     staging_path = warehouse_path.with_name(f".{warehouse_path.name}.publishing")
     staging_path.unlink(missing_ok=True)
@@ -113,22 +123,15 @@ def publish(
         # name their tables by catalog resolve.
         build = build_path.stem
         connection.execute(f"attach {_literal(str(build_path))} as {_quote(build)} (read_only)")
-        missing = [
-            schema
-            for schema in schemas
-            if not connection.execute(
-                "select 1 from duckdb_schemas() where database_name = ? and schema_name = ?",
-                [build, schema],
-            ).fetchone()
-        ]
+        missing = sorted(set(marts) - _relations(connection, build))
         if missing:
+            named = ", ".join(f"{SCHEMA}.{name}" for name in missing)
             raise PublishError(
-                f"The build warehouse {build_path} has no schema {', '.join(missing)}: "
-                "the dbt build did not finish. Fix the build, then publish again."
+                f"The build warehouse {build_path} has no {named}: the dbt build did not "
+                "finish. Fix the build, then publish again."
             )
-        published = [
-            table for schema in schemas for table in _copy_schema(connection, build, schema)
-        ]
+        connection.execute(f"create schema {_quote(SCHEMA)}")
+        published = [_copy_mart(connection, build, name) for name in sorted(marts)]
         connection.execute(f"detach {_quote(build)}")
         connection.execute("checkpoint")
     except Exception:

@@ -5,6 +5,7 @@ import json
 from dagster import RunRequest, SensorEvaluationContext, SkipReason, sensor
 
 from orchestration.jobs import loyalty_refresh_job
+from orchestration.project import load_manifest, raw_tables
 from orchestration.raw_files import fingerprint_key, folder_fingerprint
 from orchestration.resources import WarehouseResource
 
@@ -18,7 +19,7 @@ def raw_files_sensor(context: SensorEvaluationContext, warehouse: WarehouseResou
     rebuild what is already there.
     """
     raw_dir = warehouse.settings().raw_dir
-    fingerprint = folder_fingerprint(raw_dir)
+    fingerprint = folder_fingerprint(raw_dir, raw_tables(load_manifest()))
     previous = json.loads(context.cursor) if context.cursor else None
     context.update_cursor(json.dumps(fingerprint, sort_keys=True))
     if previous is None:

@@ -1,40 +1,140 @@
-"""Where things live: every path the project reads or writes, from the environment."""
+"""Every setting the orchestration takes from the environment, with its default, in one place.
+
+`Settings.from_environment()` is the only code that reads the LOYALTY_*
+variables and DAGSTER_HOME; every other module receives a `Settings` (the
+code location builds one in definitions.py, the command line in cli.py). An
+unset or empty variable means the default. dbt reads the settings of its own
+target in dbt_project/profiles.yml (LOYALTY_DBT_TARGET, LOYALTY_DBT_THREADS,
+LOYALTY_DUCKDB_MEMORY_LIMIT); the paths it needs are handed to it by
+`Settings.dbt_environment()`.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+DATA_DIR = REPO_ROOT / "data"
+
+
+def _setting(variable: str, default: Any, description: str) -> Any:
+    return field(default=default, metadata={"variable": variable, "description": description})
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Paths for one run, read from LOYALTY_* environment variables with repo defaults."""
+    """One run's settings; each field names its environment variable and says what it is."""
 
-    raw_dir: Path
-    warehouse_path: Path
-    build_path: Path
-    temp_dir: Path
-    exports_dir: Path
+    raw_dir: Path = _setting(
+        "LOYALTY_RAW_DIR", REPO_ROOT / "seeds" / "sample", "Folder of the raw export files."
+    )
+    build_path: Path = _setting(
+        "LOYALTY_DUCKDB_BUILD_PATH",
+        DATA_DIR / "build" / "loyalty_build.duckdb",
+        "The DuckDB file dbt builds and the campaign wave writes to.",
+    )
+    temp_dir: Path = _setting(
+        "LOYALTY_DUCKDB_TEMP_DIR",
+        DATA_DIR / "build" / "tmp",
+        "Where DuckDB spills what does not fit in memory during the build.",
+    )
+    warehouse_path: Path = _setting(
+        "LOYALTY_DUCKDB_PATH",
+        DATA_DIR / "loyalty.duckdb",
+        "The published file BI tools read (the marts, copied after each run).",
+    )
+    exports_dir: Path = _setting(
+        "LOYALTY_EXPORTS_DIR",
+        DATA_DIR / "exports",
+        "Campaign lists for marketing, one folder per wave date.",
+    )
+    storage_version: str = _setting(
+        "LOYALTY_DUCKDB_STORAGE_VERSION",
+        "v1.0.0",
+        "DuckDB storage version of the published file; v1.0.0 is readable by DuckDB 1.x "
+        "drivers, which most BI tools ship.",
+    )
+    dbt_vars: str = _setting(
+        "LOYALTY_DBT_VARS",
+        "",
+        "dbt vars for the run's build, a YAML mapping as for `dbt --vars`, "
+        "e.g. '{tier_platinum_top_share: 0.01}'.",
+    )
+    campaigns_file: Path = _setting(
+        "LOYALTY_CAMPAIGNS_FILE",
+        REPO_ROOT / "orchestration" / "campaigns" / "campaigns.yml",
+        "The campaign rules.",
+    )
+    timezone: str = _setting(
+        "LOYALTY_TIMEZONE",
+        "Asia/Shanghai",
+        "Time zone of the schedules and of a campaign wave's date.",
+    )
+    daily_cron: str = _setting(
+        "LOYALTY_DAILY_CRON", "0 6 * * *", "When the daily refresh runs (cron, in the time zone)."
+    )
+    weekly_campaigns_cron: str = _setting(
+        "LOYALTY_WEEKLY_CAMPAIGNS_CRON",
+        "0 9 * * 1",
+        "When the weekly campaign wave runs (cron, in the time zone).",
+    )
+    raw_max_age_hours: float = _setting(
+        "LOYALTY_RAW_MAX_AGE_HOURS",
+        48.0,
+        "The freshness check warns when the newest raw order is older than this.",
+    )
+    dagster_home: Path = _setting(
+        "DAGSTER_HOME",
+        DATA_DIR / "dagster_home",
+        "Dagster's instance folder: run history, schedules and sensor state.",
+    )
+
+    def __post_init__(self) -> None:
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(
+                f"LOYALTY_TIMEZONE={self.timezone!r} is not a time zone; use an IANA name "
+                "such as Asia/Shanghai or Europe/Berlin."
+            ) from error
 
     @classmethod
-    def from_environment(cls, environ: dict[str, str] | None = None) -> Settings:
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """The settings from `environ` (default: this process's environment)."""
         env = os.environ if environ is None else environ
-        data_dir = REPO_ROOT / "data"
-        return cls(
-            raw_dir=Path(env.get("LOYALTY_RAW_DIR", REPO_ROOT / "seeds" / "sample")),
-            warehouse_path=Path(env.get("LOYALTY_DUCKDB_PATH", data_dir / "loyalty.duckdb")),
-            build_path=Path(
-                env.get("LOYALTY_DUCKDB_BUILD_PATH", data_dir / "build" / "loyalty_build.duckdb")
-            ),
-            temp_dir=Path(env.get("LOYALTY_DUCKDB_TEMP_DIR", data_dir / "build" / "tmp")),
-            exports_dir=Path(env.get("LOYALTY_EXPORTS_DIR", data_dir / "exports")),
-        )
+        values = {}
+        for setting in fields(cls):
+            text = env.get(setting.metadata["variable"], "").strip()
+            if not text:
+                continue
+            kind = type(setting.default)
+            try:
+                values[setting.name] = kind(text)
+            except ValueError as error:
+                raise ValueError(
+                    f"{setting.metadata['variable']}={text!r} is not a valid "
+                    f"{kind.__name__}: {setting.metadata['description']}"
+                ) from error
+        return cls(**values)
+
+    @classmethod
+    def documented(cls) -> list[tuple[str, str, str]]:
+        """(variable, default, description) of every setting, for docs and `--help`."""
+        return [
+            (setting.metadata["variable"], str(setting.default), setting.metadata["description"])
+            for setting in fields(cls)
+        ]
+
+    @property
+    def timezone_info(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
     def dbt_environment(self) -> dict[str, str]:
         """The environment dbt needs to find its profile and this run's files."""

@@ -12,6 +12,7 @@ import pytest
 from orchestration.campaigns.config import Campaign, CampaignSettings
 from orchestration.campaigns.engine import build_wave, history_rows, holdout_draw
 from orchestration.campaigns.selection import history, record_wave
+from orchestration.project import load_manifest, model_columns
 
 WAVE = date(2026, 7, 1)
 SETTINGS = CampaignSettings(frequency_cap_days=7, default_holdout_share=0.0, holdout_seed=42)
@@ -116,8 +117,21 @@ def test_holdout_is_deterministic_and_close_to_the_share():
     )
 
 
-def test_rerunning_a_wave_does_not_duplicate_the_history(wave):
+def _warehouse_with_history_table() -> duckdb.DuckDBPyConnection:
+    """An empty warehouse with the contact history table as dbt model contact_history defines it."""
+    columns = model_columns(load_manifest(), "contact_history")
     connection = duckdb.connect()
+    connection.execute("create schema campaigns")
+    connection.execute(
+        "create table campaigns.contact_history ("
+        + ", ".join(f"{name} {data_type}" for name, data_type in columns.items())
+        + ")"
+    )
+    return connection
+
+
+def test_rerunning_a_wave_does_not_duplicate_the_history(wave):
+    connection = _warehouse_with_history_table()
     rows = history_rows(wave, WAVE)
     record_wave(connection, rows, WAVE, ["retain", "remind"])
     record_wave(connection, rows, WAVE, ["retain", "remind"])

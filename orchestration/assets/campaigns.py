@@ -1,10 +1,11 @@
-"""The campaign wave: one asset per campaign in campaigns.yml, plus the contact history.
+"""The campaign wave: one asset per campaign in campaigns.yml.
 
 All lists of a wave are made together, because the frequency cap lets a
-customer into at most one campaign (the highest priority one).
+customer into at most one campaign (the highest priority one). The wave adds
+its rows to the contact history (the dbt model contact_history) and reports
+them as an observation of it.
 """
 
-import os
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -12,6 +13,8 @@ import pandas as pd
 from dagster import (
     AssetExecutionContext,
     AssetKey,
+    AssetObservation,
+    AssetsDefinition,
     AssetSpec,
     Config,
     MaterializeResult,
@@ -20,25 +23,19 @@ from dagster import (
 )
 
 from orchestration.campaigns import selection
-from orchestration.campaigns.config import load_config
+from orchestration.campaigns.config import CampaignConfig
 from orchestration.campaigns.engine import build_wave, history_rows, summary_rows
 from orchestration.resources import WarehouseResource
 
-DEFAULT_TIMEZONE = "Asia/Shanghai"
+# The dbt model the wave appends to (keyed like the lists, see assets/dbt.py).
 CONTACT_HISTORY_KEY = AssetKey(["campaigns", "contact_history"])
-# What the lists read; their dbt tests must pass first.
+# What the lists read; their dbt tests must pass first. The history must exist.
 UPSTREAM = [
     AssetKey("customers"),
     AssetKey("customer_contacts"),
     AssetKey("marketing_suppressions"),
+    CONTACT_HISTORY_KEY,
 ]
-
-# Loaded and validated when the code location loads, before any run starts.
-CONFIG = load_config()
-
-
-def campaign_timezone() -> ZoneInfo:
-    return ZoneInfo(os.environ.get("LOYALTY_TIMEZONE", DEFAULT_TIMEZONE))
 
 
 class CampaignWaveConfig(Config):
@@ -47,10 +44,10 @@ class CampaignWaveConfig(Config):
     wave_date: str = ""
 
 
-def wave_date_of(config: CampaignWaveConfig) -> date:
+def wave_date_of(config: CampaignWaveConfig, timezone: ZoneInfo) -> date:
     if config.wave_date:
         return date.fromisoformat(config.wave_date)
-    return datetime.now(campaign_timezone()).date()
+    return datetime.now(timezone).date()
 
 
 def campaign_key(name: str) -> AssetKey:
@@ -66,111 +63,108 @@ def _preview(frame: pd.DataFrame, rows: int = 10) -> str:
     )
 
 
-@multi_asset(
-    specs=[
-        *(
-            AssetSpec(
-                campaign_key(campaign.name),
-                group_name="campaigns",
-                deps=UPSTREAM,
-                description=(
-                    f"{campaign.goal}\n\nAudience: `{campaign.audience}`; priority "
-                    f"{campaign.priority}; holdout {campaign.holdout_share:.0%}; "
-                    f"size cap {campaign.max_customers or 'none'}."
-                ),
-                kinds={"pandas", "duckdb"},
-                tags={"channel": campaign.channel},
-            )
-            for campaign in CONFIG.campaigns
-        ),
-        AssetSpec(
-            CONTACT_HISTORY_KEY,
-            group_name="campaigns",
-            deps=UPSTREAM,
-            description="Every list ever produced: campaign, wave date, customer, treatment or "
-            "holdout. One set of rows per campaign and wave (re-running a wave replaces it).",
-            kinds={"duckdb"},
-        ),
-    ],
-    name="campaign_wave",
-)
-def campaign_wave(
-    context: AssetExecutionContext, config: CampaignWaveConfig, warehouse: WarehouseResource
-):
-    """Build every campaign list of the wave, write tables, exports and the contact history."""
-    settings = warehouse.settings()
-    wave_date = wave_date_of(config)
-    folder = settings.exports_dir / wave_date.isoformat()
-    folder.mkdir(parents=True, exist_ok=True)
-    with warehouse.connect() as connection:
-        audiences = {c.name: selection.audience(connection, c) for c in CONFIG.campaigns}
-        lists = build_wave(
-            CONFIG.campaigns,
-            audiences,
-            selection.contacts(connection),
-            selection.suppressions(connection),
-            selection.history(connection),
-            wave_date,
-            CONFIG.settings,
-        )
-        connection.execute("create schema if not exists campaigns")
-        exports = {}
-        for wave in lists:
-            frame = selection.export_frame(connection, wave, wave_date)
-            exports[wave.campaign.name] = frame
-            connection.register("list_frame", frame)
-            connection.execute(
-                f"create or replace table campaigns.{wave.campaign.name} as "
-                "select * from list_frame"
-            )
-            connection.unregister("list_frame")
-            # UTF-8 with a byte order mark, so Excel shows Chinese names correctly.
-            frame.to_csv(folder / f"{wave.campaign.name}.csv", index=False, encoding="utf-8-sig")
-            frame.to_parquet(folder / f"{wave.campaign.name}.parquet", index=False)
-        rows = history_rows(lists, wave_date)
-        selection.record_wave(connection, rows, wave_date, [c.name for c in CONFIG.campaigns])
-        (count_history,) = connection.execute(
-            f"select count(*) from {selection.HISTORY_TABLE}"
-        ).fetchone()
-    summary = summary_rows(lists, wave_date)
-    summary.to_csv(folder / "summary.csv", index=False, encoding="utf-8-sig")
-    summary.to_json(folder / "summary.json", orient="records", indent=2, force_ascii=False)
+def build_campaign_wave(rules: CampaignConfig, timezone: ZoneInfo) -> AssetsDefinition:
+    """The wave of the campaigns in `rules` (validated when the code location loads)."""
 
-    for wave in lists:
-        frame = exports[wave.campaign.name]
-        by_tier = frame["value_tier"].value_counts().sort_index()
-        context.log.info(
-            f"{wave.campaign.name}: {len(frame)} customers ({wave.count_holdout} holdout) "
-            f"-> {folder / (wave.campaign.name + '.csv')}"
-        )
-        yield MaterializeResult(
-            asset_key=campaign_key(wave.campaign.name),
-            metadata={
-                "row_count": MetadataValue.int(len(frame)),
-                "treatment": MetadataValue.int(wave.count_treatment),
-                "holdout": MetadataValue.int(wave.count_holdout),
-                "audience": MetadataValue.int(wave.audience_size),
-                **{
-                    f"removed_{step}": MetadataValue.int(count)
-                    for step, count in wave.removed.items()
+    @multi_asset(
+        specs=[
+            *(
+                AssetSpec(
+                    campaign_key(campaign.name),
+                    group_name="campaigns",
+                    deps=UPSTREAM,
+                    description=(
+                        f"{campaign.goal}\n\nAudience: `{campaign.audience}`; priority "
+                        f"{campaign.priority}; holdout {campaign.holdout_share:.0%}; "
+                        f"size cap {campaign.max_customers or 'none'}."
+                    ),
+                    kinds={"pandas", "duckdb"},
+                    tags={"channel": campaign.channel},
+                )
+                for campaign in rules.campaigns
+            ),
+        ],
+        name="campaign_wave",
+    )
+    def campaign_wave(
+        context: AssetExecutionContext, config: CampaignWaveConfig, warehouse: WarehouseResource
+    ):
+        """Build every campaign list of the wave; write tables, exports and the contact history."""
+        settings = warehouse.settings()
+        wave_date = wave_date_of(config, timezone)
+        folder = settings.exports_dir / wave_date.isoformat()
+        folder.mkdir(parents=True, exist_ok=True)
+        with warehouse.connect() as connection:
+            audiences = {c.name: selection.audience(connection, c) for c in rules.campaigns}
+            lists = build_wave(
+                rules.campaigns,
+                audiences,
+                selection.contacts(connection),
+                selection.suppressions(connection),
+                selection.history(connection),
+                wave_date,
+                rules.settings,
+            )
+            connection.execute("create schema if not exists campaigns")
+            exports = {}
+            for wave in lists:
+                frame = selection.export_frame(connection, wave, wave_date)
+                exports[wave.campaign.name] = frame
+                connection.register("list_frame", frame)
+                connection.execute(
+                    f"create or replace table campaigns.{wave.campaign.name} as "
+                    "select * from list_frame"
+                )
+                connection.unregister("list_frame")
+                # UTF-8 with a byte order mark, so Excel shows Chinese names correctly.
+                frame.to_csv(
+                    folder / f"{wave.campaign.name}.csv", index=False, encoding="utf-8-sig"
+                )
+                frame.to_parquet(folder / f"{wave.campaign.name}.parquet", index=False)
+            rows = history_rows(lists, wave_date)
+            selection.record_wave(connection, rows, wave_date, [c.name for c in rules.campaigns])
+            (count_history,) = connection.execute(
+                f"select count(*) from {selection.HISTORY_TABLE}"
+            ).fetchone()
+        summary = summary_rows(lists, wave_date)
+        summary.to_csv(folder / "summary.csv", index=False, encoding="utf-8-sig")
+        summary.to_json(folder / "summary.json", orient="records", indent=2, force_ascii=False)
+
+        for wave in lists:
+            frame = exports[wave.campaign.name]
+            by_tier = frame["value_tier"].value_counts().sort_index()
+            context.log.info(
+                f"{wave.campaign.name}: {len(frame)} customers ({wave.count_holdout} holdout) "
+                f"-> {folder / (wave.campaign.name + '.csv')}"
+            )
+            yield MaterializeResult(
+                asset_key=campaign_key(wave.campaign.name),
+                metadata={
+                    "row_count": MetadataValue.int(len(frame)),
+                    "treatment": MetadataValue.int(wave.count_treatment),
+                    "holdout": MetadataValue.int(wave.count_holdout),
+                    "audience": MetadataValue.int(wave.audience_size),
+                    **{
+                        f"removed_{step}": MetadataValue.int(count)
+                        for step, count in wave.removed.items()
+                    },
+                    "by_value_tier": MetadataValue.json({k: int(v) for k, v in by_tier.items()}),
+                    "wave_date": MetadataValue.text(wave_date.isoformat()),
+                    "export": MetadataValue.path(str(folder / f"{wave.campaign.name}.csv")),
+                    "table": MetadataValue.text(f"campaigns.{wave.campaign.name}"),
+                    "preview": MetadataValue.md(_preview(frame)),
                 },
-                "by_value_tier": MetadataValue.json({k: int(v) for k, v in by_tier.items()}),
+            )
+        yield AssetObservation(
+            asset_key=CONTACT_HISTORY_KEY,
+            description="Rows added by a campaign wave (re-running a wave replaces its rows).",
+            metadata={
                 "wave_date": MetadataValue.text(wave_date.isoformat()),
-                "export": MetadataValue.path(str(folder / f"{wave.campaign.name}.csv")),
-                "table": MetadataValue.text(f"campaigns.{wave.campaign.name}"),
-                "preview": MetadataValue.md(_preview(frame)),
+                "rows_this_wave": MetadataValue.int(len(rows)),
+                "row_count": MetadataValue.int(int(count_history)),
+                "summary": MetadataValue.md(summary.to_markdown(index=False)),
+                "summary_file": MetadataValue.path(str(folder / "summary.csv")),
             },
         )
-    yield MaterializeResult(
-        asset_key=CONTACT_HISTORY_KEY,
-        metadata={
-            "wave_date": MetadataValue.text(wave_date.isoformat()),
-            "rows_this_wave": MetadataValue.int(len(rows)),
-            "row_count": MetadataValue.int(int(count_history)),
-            "summary": MetadataValue.md(summary.to_markdown(index=False)),
-            "summary_file": MetadataValue.path(str(folder / "summary.csv")),
-        },
-    )
 
-
-campaign_assets = [campaign_wave]
+    return campaign_wave

@@ -1,15 +1,14 @@
 """Every dbt model, seed and snapshot as a Dagster asset; dbt tests as asset checks."""
 
-import os
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from orchestration.project import dbt_project, ensure_manifest
+from orchestration.project import Manifest, dbt_project
 from orchestration.resources import WarehouseResource
-from orchestration.settings import environment_for_dbt
+from orchestration.settings import Settings, environment_for_dbt
 
 # dbt folder (first level under models/) -> Dagster asset group.
 _GROUP_BY_FOLDER = {
@@ -18,7 +17,10 @@ _GROUP_BY_FOLDER = {
     "marts": "marts",
     "quarantine": "quarantine",
     "restricted": "restricted",
+    "campaigns": "campaigns",
 }
+# Tables of this schema are keyed <schema>/<name>, like the lists the wave writes beside them.
+CAMPAIGN_SCHEMA = "campaigns"
 
 
 class LoyaltyDbtTranslator(DagsterDbtTranslator):
@@ -36,10 +38,9 @@ class LoyaltyDbtTranslator(DagsterDbtTranslator):
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
         if dbt_resource_props["resource_type"] == "source":
-            if dbt_resource_props["source_name"] == "campaign_history":
-                # Written by the campaign wave (orchestration/assets/campaigns.py).
-                return AssetKey(["campaigns", dbt_resource_props["name"]])
             return AssetKey(["raw", dbt_resource_props["name"]])
+        if dbt_resource_props.get("schema") == CAMPAIGN_SCHEMA:
+            return AssetKey([CAMPAIGN_SCHEMA, dbt_resource_props["name"]])
         # Model and seed names are unique in the project: the key is the name.
         return AssetKey(dbt_resource_props["name"])
 
@@ -47,48 +48,36 @@ class LoyaltyDbtTranslator(DagsterDbtTranslator):
 translator = LoyaltyDbtTranslator()
 
 
-# Models that read what the campaign wave wrote: built in a second step, after it.
-CAMPAIGN_FEEDBACK_MODELS = "campaign_effect"
+def dbt_build_args(settings: Settings) -> list[str]:
+    """What a run passes to `dbt build`: no unit tests (`make test` runs them), and the vars."""
+    arguments = ["--exclude-resource-type", "unit_test"]
+    if settings.dbt_vars.strip():
+        arguments += ["--vars", settings.dbt_vars.strip()]
+    return arguments
 
 
-def _dbt_build(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-    arguments = ["build"]
-    dbt_vars = os.environ.get("LOYALTY_DBT_VARS", "").strip()
-    if dbt_vars:
-        arguments += ["--vars", dbt_vars]
-    with environment_for_dbt(warehouse.settings()):
-        yield from dbt.cli(arguments, context=context).stream()
+def build_dbt_assets(manifest: Manifest, settings: Settings) -> AssetsDefinition:
+    """The dbt project as one multi-asset that runs `dbt build` on the selected models."""
 
+    @dbt_assets(
+        manifest=manifest,
+        project=dbt_project,
+        dagster_dbt_translator=translator,
+        name="loyalty_dbt_models",
+    )
+    def loyalty_dbt_models(
+        context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+    ) -> Iterator[Any]:
+        """`dbt build` of the selected models: each model is materialized, then its tests run.
 
-@dbt_assets(
-    manifest=ensure_manifest(),
-    project=dbt_project,
-    dagster_dbt_translator=translator,
-    exclude=CAMPAIGN_FEEDBACK_MODELS,
-    name="loyalty_dbt_models",
-)
-def loyalty_dbt_models(
-    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
-) -> Iterator[Any]:
-    """`dbt build` of the selected models: each model is materialized, then its tests run.
+        A failing test fails the step, so nothing downstream (campaign lists,
+        the published warehouse) runs on data that did not pass.
+        """
+        with environment_for_dbt(warehouse.settings()):
+            # The op's context: dagster-dbt reads the op's tags, which the asset
+            # context only offers through a deprecated property.
+            yield from dbt.cli(
+                ["build", *dbt_build_args(settings)], context=context.op_execution_context
+            ).stream()
 
-    LOYALTY_DBT_VARS (a YAML mapping, as for `dbt --vars`) overrides dbt vars,
-    e.g. '{tier_platinum_top_share: 0.01}'. A failing test fails the step, so
-    nothing downstream (campaign lists, the published warehouse) runs on data
-    that did not pass.
-    """
-    yield from _dbt_build(context, dbt, warehouse)
-
-
-@dbt_assets(
-    manifest=ensure_manifest(),
-    project=dbt_project,
-    dagster_dbt_translator=translator,
-    select=CAMPAIGN_FEEDBACK_MODELS,
-    name="campaign_feedback_dbt_models",
-)
-def campaign_feedback_dbt_models(
-    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
-) -> Iterator[Any]:
-    """`dbt build` of campaign_effect, after the wave has written the contact history."""
-    yield from _dbt_build(context, dbt, warehouse)
+    return loyalty_dbt_models

@@ -1,82 +1,98 @@
 """The raw export files as observable source assets, with a freshness check on orders."""
 
-import os
 import warnings
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
+    AssetChecksDefinition,
     AssetCheckSeverity,
+    AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
+    AssetSpec,
     BetaWarning,
     DataVersion,
     MetadataValue,
     ObserveResult,
     asset_check,
-    observable_source_asset,
+    multi_observable_source_asset,
 )
 
 from orchestration.raw_files import (
-    RAW_TABLES,
+    RawTable,
+    RawTableSummary,
     fingerprint_key,
-    raw_files,
+    folder_fingerprint,
     summarize_raw_table,
 )
 from orchestration.resources import WarehouseResource
 
-# A warning when the newest raw order is older than this (hours).
-DEFAULT_MAX_ORDER_AGE_HOURS = 48
 
-
-def max_order_age() -> timedelta:
-    return timedelta(
-        hours=float(os.environ.get("LOYALTY_RAW_MAX_AGE_HOURS", DEFAULT_MAX_ORDER_AGE_HOURS))
+def _observation(raw_dir: Path, table: RawTable) -> ObserveResult:
+    summary = summarize_raw_table(raw_dir, table)
+    metadata = {
+        "row_count": MetadataValue.int(summary.row_count),
+        "files": MetadataValue.json(summary.files),
+        "raw_dir": MetadataValue.path(str(raw_dir)),
+    }
+    if summary.latest_at is not None:
+        metadata["latest_record_at"] = MetadataValue.text(summary.latest_at.isoformat())
+    return ObserveResult(
+        asset_key=AssetKey(["raw", table.name]),
+        data_version=DataVersion(fingerprint_key(folder_fingerprint(raw_dir, [table]))),
+        metadata=metadata,
     )
 
 
-def _raw_table_asset(table: str) -> AssetsDefinition:
-    @observable_source_asset(
-        key=AssetKey(["raw", table]),
-        group_name="raw",
-        description=f"The raw `{table}` export: every file {table}*.csv in LOYALTY_RAW_DIR.",
-    )
-    def observe(warehouse: WarehouseResource) -> ObserveResult:
-        raw_dir = warehouse.settings().raw_dir
-        summary = summarize_raw_table(raw_dir, table)
-        fingerprint = {
-            path.name: [path.stat().st_size, path.stat().st_mtime_ns]
-            for path in raw_files(raw_dir, table)
-        }
-        metadata = {
-            "row_count": MetadataValue.int(summary.row_count),
-            "files": MetadataValue.json(summary.files),
-            "raw_dir": MetadataValue.path(str(raw_dir)),
-        }
-        if summary.latest_at is not None:
-            metadata["latest_record_at"] = MetadataValue.text(summary.latest_at.isoformat())
-        return ObserveResult(
-            data_version=DataVersion(fingerprint_key(fingerprint)), metadata=metadata
+def build_raw_table_assets(tables: Sequence[RawTable]) -> AssetsDefinition:
+    """One observable source asset per raw table (the dbt sources of `crm`), observed together."""
+    specs = [
+        AssetSpec(
+            AssetKey(["raw", table.name]),
+            group_name="raw",
+            description=f"The raw `{table.name}` export: every file {table.name}*.csv in "
+            "LOYALTY_RAW_DIR.",
         )
+        for table in tables
+    ]
+    with warnings.catch_warnings():
+        # Observable source assets are marked beta in Dagster 1.13; they are the
+        # documented way to show external files with row counts in the catalog.
+        warnings.simplefilter("ignore", BetaWarning)
 
-    return observe
+        @multi_observable_source_asset(specs=specs, name="observe_raw_files", can_subset=True)
+        def observe_raw_files(
+            context: AssetExecutionContext, warehouse: WarehouseResource
+        ) -> Iterator[ObserveResult]:
+            raw_dir = warehouse.settings().raw_dir
+            for table in tables:
+                if AssetKey(["raw", table.name]) in context.selected_asset_keys:
+                    yield _observation(raw_dir, table)
+
+    return observe_raw_files
 
 
-with warnings.catch_warnings():
-    # Observable source assets are marked beta in Dagster 1.13; they are the
-    # documented way to show external files with row counts in the catalog.
-    warnings.simplefilter("ignore", BetaWarning)
-    raw_table_assets = [_raw_table_asset(table) for table in RAW_TABLES]
+def build_raw_orders_freshness_check(
+    orders: RawTable, max_age_hours: float
+) -> AssetChecksDefinition:
+    """A check that warns when the newest raw order is older than max_age_hours."""
+    allowed = timedelta(hours=max_age_hours)
+
+    @asset_check(asset=AssetKey(["raw", orders.name]), name="raw_orders_are_fresh", blocking=False)
+    def raw_orders_are_fresh(
+        context: AssetCheckExecutionContext, warehouse: WarehouseResource
+    ) -> AssetCheckResult:
+        """Warns when the newest raw order is older than LOYALTY_RAW_MAX_AGE_HOURS (default 48)."""
+        return _freshness(summarize_raw_table(warehouse.settings().raw_dir, orders), allowed)
+
+    return raw_orders_are_fresh
 
 
-@asset_check(asset=AssetKey(["raw", "orders"]), blocking=False)
-def raw_orders_are_fresh(
-    context: AssetCheckExecutionContext, warehouse: WarehouseResource
-) -> AssetCheckResult:
-    """Warns when the newest raw order is older than LOYALTY_RAW_MAX_AGE_HOURS (default 48)."""
-    summary = summarize_raw_table(warehouse.settings().raw_dir, "orders")
-    allowed = max_order_age()
+def _freshness(summary: RawTableSummary, allowed: timedelta) -> AssetCheckResult:
     if summary.latest_at is None:
         return AssetCheckResult(
             passed=False,

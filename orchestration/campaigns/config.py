@@ -9,29 +9,34 @@ a subquery, columns of other marts), checked against the dbt manifest.
 
 from __future__ import annotations
 
-import json
-import os
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import sqlglot
 import yaml
 from sqlglot import exp
 
-CAMPAIGNS_FILE = Path(__file__).with_name("campaigns.yml")
+from orchestration.settings import Settings
+
 _NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 _REQUIRED = ("name", "goal", "audience", "priority", "channel", "offer_en", "offer_zh")
 _OPTIONAL = ("max_customers", "holdout_share")
-_SETTINGS = {
-    "frequency_cap_days": 7,
-    "default_holdout_share": 0.10,
-    "holdout_seed": 20261124,
-}
 
 
 class CampaignConfigError(ValueError):
     """campaigns.yml is not valid; the message says which campaign and what to fix."""
+
+
+@dataclass(frozen=True)
+class CampaignSettings:
+    """Rules that apply to every list; the defaults of the `settings:` of campaigns.yml."""
+
+    frequency_cap_days: int = 7
+    default_holdout_share: float = 0.10
+    # With campaign, wave date and customer id it decides who is held out, so a
+    # wave re-run gives the same lists.
+    holdout_seed: int = 20261124
 
 
 @dataclass(frozen=True)
@@ -44,27 +49,13 @@ class Campaign:
     offer_en: str
     offer_zh: str
     max_customers: int | None = None
-    holdout_share: float = 0.10
-
-
-@dataclass(frozen=True)
-class CampaignSettings:
-    """Rules that apply to every list (see campaigns.yml)."""
-
-    frequency_cap_days: int = 7
-    default_holdout_share: float = 0.10
-    holdout_seed: int = 20261124
+    holdout_share: float = CampaignSettings.default_holdout_share
 
 
 @dataclass(frozen=True)
 class CampaignConfig:
     settings: CampaignSettings
     campaigns: list[Campaign]
-
-
-def campaigns_file() -> Path:
-    """campaigns.yml beside this module, or LOYALTY_CAMPAIGNS_FILE."""
-    return Path(os.environ.get("LOYALTY_CAMPAIGNS_FILE") or CAMPAIGNS_FILE)
 
 
 def _share(value: object, where: str, field: str) -> float:
@@ -77,13 +68,14 @@ def _share(value: object, where: str, field: str) -> float:
 
 def _settings(document: dict, path: Path) -> CampaignSettings:
     given = document.get("settings") or {}
-    unknown = sorted(set(given) - set(_SETTINGS))
+    defaults = asdict(CampaignSettings())
+    unknown = sorted(set(given) - set(defaults))
     if unknown:
         raise CampaignConfigError(
             f"{path}: unknown key(s) under settings: {', '.join(unknown)} "
-            f"(known: {', '.join(_SETTINGS)})."
+            f"(known: {', '.join(defaults)})."
         )
-    values = {**_SETTINGS, **given}
+    values = {**defaults, **given}
     for key in ("frequency_cap_days", "holdout_seed"):
         if isinstance(values[key], bool) or not isinstance(values[key], int) or values[key] < 0:
             raise CampaignConfigError(f"{path}: settings.{key} must be a whole number >= 0.")
@@ -137,10 +129,16 @@ def load_config(
 ) -> CampaignConfig:
     """Read and validate the campaign file; raises CampaignConfigError naming what to fix.
 
-    mart_columns ({mart name: column names}) enables the audience column check;
-    by default it is read from the dbt manifest.
+    path defaults to the shipped campaigns.yml (Settings().campaigns_file);
+    mart_columns ({mart name: column names}) to the marts of the dbt manifest.
     """
-    path = path or campaigns_file()
+    if path is None:
+        path = Settings().campaigns_file
+    if mart_columns is None:
+        from orchestration.project import load_manifest
+        from orchestration.project import mart_columns as manifest_mart_columns
+
+        mart_columns = manifest_mart_columns(load_manifest())
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as error:
@@ -168,29 +166,14 @@ def load_config(
             f"{path}: priority {shared} is given to more than one campaign; priorities decide "
             "which campaign gets a customer who qualifies for several, so they must differ."
         )
-    columns = mart_columns if mart_columns is not None else manifest_mart_columns()
     for campaign in campaigns:
-        validate_audience(campaign, columns, path)
+        validate_audience(campaign, mart_columns, path)
     return CampaignConfig(settings, sorted(campaigns, key=lambda c: (c.priority, c.name)))
 
 
 def load_campaigns(path: Path | None = None) -> list[Campaign]:
     """The campaigns of the file in priority order (see load_config)."""
     return load_config(path).campaigns
-
-
-def manifest_mart_columns(manifest_path: Path | None = None) -> dict[str, set[str]]:
-    """{mart name: documented column names} from the dbt manifest (models in schema marts)."""
-    if manifest_path is None:
-        from orchestration.project import ensure_manifest
-
-        manifest_path = ensure_manifest()
-    manifest = json.loads(Path(manifest_path).read_text(encoding="utf-8"))
-    return {
-        node["name"]: set(node["columns"])
-        for node in manifest["nodes"].values()
-        if node["resource_type"] == "model" and node.get("schema") == "marts"
-    }
 
 
 def validate_audience(campaign: Campaign, mart_columns: dict[str, set[str]], path: Path) -> None:

@@ -57,20 +57,25 @@ def suppressions(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
 
 
-def ensure_history_table(connection: duckdb.DuckDBPyConnection) -> None:
-    connection.execute("create schema if not exists campaigns")
-    connection.execute(
-        f"""
-        create table if not exists {HISTORY_TABLE} (
-            campaign varchar, wave_date date, customer_id varchar,
-            assignment varchar, priority integer
+class MissingHistoryError(RuntimeError):
+    """The warehouse has no contact history table: dbt has not built it yet."""
+
+
+def _require_history_table(connection: duckdb.DuckDBPyConnection) -> None:
+    # The table is the dbt model contact_history (its contract holds the columns).
+    schema, table = HISTORY_TABLE.split(".")
+    if not connection.execute(
+        "select 1 from duckdb_tables() where schema_name = ? and table_name = ?", [schema, table]
+    ).fetchone():
+        raise MissingHistoryError(
+            f"The warehouse has no table {HISTORY_TABLE}: run `dbt build` (or `make run`) "
+            "first; the dbt model contact_history creates it."
         )
-        """
-    )
 
 
 def history(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    ensure_history_table(connection)
+    """Every wave recorded so far."""
+    _require_history_table(connection)
     return connection.execute(f"select {', '.join(HISTORY_COLUMNS)} from {HISTORY_TABLE}").df()
 
 
@@ -78,7 +83,7 @@ def record_wave(
     connection: duckdb.DuckDBPyConnection, rows: pd.DataFrame, wave_date: date, names: list[str]
 ) -> None:
     """Replace this wave's rows of these campaigns: re-running a wave never duplicates it."""
-    ensure_history_table(connection)
+    _require_history_table(connection)
     connection.execute("begin transaction")
     try:
         connection.execute(
@@ -88,7 +93,8 @@ def record_wave(
         )
         connection.register("wave_rows", rows)
         connection.execute(
-            f"insert into {HISTORY_TABLE} select {', '.join(HISTORY_COLUMNS)} from wave_rows"
+            f"insert into {HISTORY_TABLE} by name "
+            f"select {', '.join(HISTORY_COLUMNS)} from wave_rows"
         )
         connection.unregister("wave_rows")
         connection.execute("commit")

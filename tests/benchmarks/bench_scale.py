@@ -11,7 +11,7 @@ orders per customer, so 10M orders are 1M customers), then prints one table:
   warehouse, and its ratio to the floor;
 - dagster: the same dbt build as a Dagster materialization of the dbt assets,
   and its ratio to plain dbt;
-- incremental: the next day's files are added (`orchestration.sample_data
+- incremental: the next day's files are added (`sample_generator
   --next-day`: new and late orders, returns, new customers), then `dbt build`
   runs again on the full build's warehouse; its time and ratio to the full
   build;
@@ -119,9 +119,15 @@ def _timed(command: list[str], env: dict[str, str], cwd: Path) -> tuple[float, f
 
 DAGSTER_SNIPPET = """
 from dagster import materialize
-from orchestration.assets.dbt import loyalty_dbt_models
+from orchestration.assets.dbt import build_dbt_assets
+from orchestration.project import load_manifest
 from orchestration.resources import WarehouseResource, dbt_resource
-result = materialize([loyalty_dbt_models], resources={"dbt": dbt_resource(), "warehouse": WarehouseResource()})
+from orchestration.settings import Settings
+settings = Settings.from_environment()
+result = materialize(
+    [build_dbt_assets(load_manifest(), settings)],
+    resources={"dbt": dbt_resource(), "warehouse": WarehouseResource.from_settings(settings)},
+)
 assert result.success
 """
 
@@ -138,9 +144,9 @@ def _slowest_models(run_results: Path) -> list[tuple[str, float]]:
 
 
 def _sample_data(*arguments: str) -> None:
-    """Run the generator (`python -m orchestration.sample_data ...`)."""
+    """Run the generator (`python -m sample_generator ...`)."""
     subprocess.run(
-        [sys.executable, "-m", "orchestration.sample_data", *arguments],
+        [sys.executable, "-m", "sample_generator", *arguments],
         cwd=REPO_ROOT,
         check=True,
         capture_output=True,

@@ -11,7 +11,7 @@ with
 
 contacts as (
 
-    select * from {{ source('campaign_history', 'contact_history') }}
+    select * from {{ ref('contact_history') }}
 
 ),
 
