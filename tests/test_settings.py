@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from dagster import AssetKey, DagsterInstance
 
+from orchestration.assets.dbt import dbt_build_args
 from orchestration.definitions import build_definitions
 from orchestration.settings import REPO_ROOT, Settings
 
@@ -115,3 +116,14 @@ def test_the_freshness_check_uses_the_max_age_setting(tmp_path, max_age_hours, p
     (evaluation,) = result.get_asset_check_evaluations()
     assert evaluation.passed is passed
     assert evaluation.metadata["age_hours"].value == 10.0
+
+
+def test_a_run_builds_without_unit_tests_and_with_the_vars():
+    assert dbt_build_args(Settings()) == [
+        "--exclude-resource-type",
+        "unit_test",
+        "--log-level-file",
+        "info",
+    ]
+    with_vars = dbt_build_args(Settings(dbt_vars=" {as_of_date: '2026-06-30'} "))
+    assert with_vars[-2:] == ["--vars", "{as_of_date: '2026-06-30'}"]

@@ -1,0 +1,250 @@
+"""Benchmark (not a test): where the wall time of `make run` goes, phase by phase.
+
+    .venv/bin/python tests/benchmarks/bench_run.py [--runs 2] [--work-dir DIR] [--dbt-alone]
+
+Runs `python -m orchestration.cli run` (what `make run` runs) on the bundled
+sample in a fresh process, with its warehouse, exports and DAGSTER_HOME in a
+temporary folder, so the first run starts from an empty warehouse like a fresh
+clone; further runs (--runs) reuse it, like a daily run on the same data. Each
+run prints one table:
+
+- start-up: process start until Python runs the first line of the command;
+- code location load: importing orchestration.definitions (Dagster, dagster-dbt,
+  the dbt manifest, the campaign rules);
+- run set-up: from there to the start of the first step (instance, run record,
+  execution plan);
+- dbt: every dbt step, split into what happens before the dbt process starts
+  (dagster-dbt's adapter handle), dbt's start-up and parse, dbt's nodes (first
+  node started to last node finished, from run_results.json) and the tail
+  (artifacts written, the last events turned into Dagster events);
+- campaigns: the campaign wave step;
+- publish: the published warehouse step;
+- tear-down: last step finished until the process exits;
+- CPU seconds of the Python process and of the dbt processes it started
+  (less sensitive to other load on the machine than the wall times).
+
+Then dbt's own share: the summed node times per resource type (with 2
+threads they add up to more than the wall time of the nodes). With
+--dbt-alone, also `dbt build` with the same arguments without Dagster, on an
+empty warehouse, for comparison. The machine's load average is printed
+before and after: figures taken on a busy machine are not comparable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from datetime import datetime
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+TARGET_SECONDS = 20
+
+# Runs in the measured process: the same entry point as `make run`, with two timestamps.
+CHILD = """
+import json, resource, sys, time
+started = time.time()
+import orchestration.definitions
+loaded = time.time()
+from orchestration.cli import main
+code = main(["run"])
+own, children = (resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+print("BENCH " + json.dumps({
+    "started": started, "loaded": loaded, "ended": time.time(),
+    "cpu_python": own.ru_utime + own.ru_stime, "cpu_dbt": children.ru_utime + children.ru_stime,
+}))
+sys.exit(code)
+"""
+
+PHASE_OF_STEP = {"campaign_wave": "campaigns", "published_warehouse": "publish"}
+
+
+def _environment(work: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "LOYALTY_RAW_DIR": str(REPO_ROOT / "seeds" / "sample"),
+        "LOYALTY_DUCKDB_PATH": str(work / "loyalty.duckdb"),
+        "LOYALTY_DUCKDB_BUILD_PATH": str(work / "build" / "loyalty_build.duckdb"),
+        "LOYALTY_DUCKDB_TEMP_DIR": str(work / "build" / "tmp"),
+        "LOYALTY_EXPORTS_DIR": str(work / "exports"),
+        "DAGSTER_HOME": str(work / "dagster_home"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+        "DAGSTER_DISABLE_TELEMETRY": "1",
+    }
+
+
+def _load() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def _timestamp(text: str) -> float:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def _dbt_results(run_id: str, step: str) -> dict:
+    """run_results.json of a dbt step (dagster-dbt's target folder `<step>-<run id>-<hash>`)."""
+    (path,) = (DBT_PROJECT_DIR / "target").glob(f"{step}-{run_id[:7]}-*/run_results.json")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _node_span(results: dict) -> tuple[float, float]:
+    """First node started, last node finished (epoch seconds)."""
+    timings = [timing for result in results["results"] for timing in result["timing"]]
+    return (
+        min(_timestamp(timing["started_at"]) for timing in timings),
+        max(_timestamp(timing["completed_at"]) for timing in timings),
+    )
+
+
+def _phases(work: Path, launched: float, child: dict) -> tuple[list[tuple[str, float]], dict]:
+    os.environ["DAGSTER_HOME"] = str(work / "dagster_home")
+    from dagster import DagsterEventType, DagsterInstance
+
+    with DagsterInstance.get() as instance:
+        run = instance.get_runs(limit=1)[0]
+        logs = instance.all_logs(run.run_id)
+    starts, ends, dbt_commands = {}, {}, defaultdict(dict)
+    for entry in logs:
+        event = entry.dagster_event
+        if event and event.event_type == DagsterEventType.STEP_START:
+            starts[entry.step_key] = entry.timestamp
+        elif event and event.event_type in (
+            DagsterEventType.STEP_SUCCESS,
+            DagsterEventType.STEP_FAILURE,
+        ):
+            ends[entry.step_key] = entry.timestamp
+        elif entry.user_message.startswith("Running dbt command"):
+            dbt_commands[entry.step_key]["running"] = entry.timestamp
+        elif entry.user_message.startswith("Finished dbt command"):
+            dbt_commands[entry.step_key]["finished"] = entry.timestamp
+    results = [_dbt_results(run.run_id, step) for step in dbt_commands]
+
+    rows = [
+        ("start-up", child["started"] - launched),
+        ("code location load", child["loaded"] - child["started"]),
+        ("run set-up", min(starts.values()) - child["loaded"]),
+    ]
+    for step in sorted(starts, key=starts.get):
+        seconds = ends.get(step, starts[step]) - starts[step]
+        if step in dbt_commands:
+            first_node, last_node = _node_span(_dbt_results(run.run_id, step))
+            command = dbt_commands[step]
+            rows += [
+                (f"dbt: {step}", seconds),
+                ("  before the dbt process", command["running"] - starts[step]),
+                ("  dbt start-up and parse", first_node - command["running"]),
+                ("  dbt nodes", last_node - first_node),
+                ("  after the last node", ends[step] - last_node),
+            ]
+        else:
+            rows.append((f"{PHASE_OF_STEP.get(step, step)}: {step}", seconds))
+    rows += [
+        ("tear-down", child["ended"] - max(ends.values())),
+        ("total (process wall time)", time.time() - launched),
+        ("CPU of the Python process (Dagster, dagster-dbt)", child["cpu_python"]),
+        ("CPU of its dbt processes", child["cpu_dbt"]),
+    ]
+    by_type: dict[str, list[float]] = defaultdict(list)
+    for result in results:
+        for node in result["results"]:
+            by_type[node["unique_id"].split(".")[0]].append(node["execution_time"])
+    return rows, {kind: (len(times), sum(times)) for kind, times in sorted(by_type.items())}
+
+
+def measure(work: Path, log: Path) -> tuple[list[tuple[str, float]], dict, float]:
+    launched = time.time()
+    with log.open("w", encoding="utf-8") as output:
+        completed = subprocess.run(
+            [sys.executable, "-c", CHILD],
+            cwd=REPO_ROOT,
+            env=_environment(work),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
+    wall = time.time() - launched
+    if completed.returncode != 0:
+        raise SystemExit(f"the run failed (exit {completed.returncode}); see {log}")
+    line = next(
+        line for line in log.read_text(encoding="utf-8").splitlines() if line.startswith("BENCH ")
+    )
+    rows, by_type = _phases(work, launched, json.loads(line.removeprefix("BENCH ")))
+    return rows, by_type, wall
+
+
+def dbt_alone(work: Path) -> tuple[float, float]:
+    """`dbt build` as the run's dbt step calls it, without Dagster, on an empty warehouse.
+
+    Returns wall and CPU seconds (of the dbt process).
+    """
+    sys.path.insert(0, str(REPO_ROOT))
+    from orchestration.assets.dbt import dbt_build_args
+    from orchestration.settings import Settings
+
+    env = _environment(work)
+    settings = Settings.from_environment(env)
+    settings.build_path.parent.mkdir(parents=True, exist_ok=True)
+    settings.temp_dir.mkdir(parents=True, exist_ok=True)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.time()
+    completed = subprocess.run(
+        [str(Path(sys.executable).with_name("dbt")), "build", *dbt_build_args(settings)],
+        cwd=DBT_PROJECT_DIR,
+        env={**env, **settings.dbt_environment(), "DBT_TARGET_PATH": str(work / "target")},
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+    wall = time.time() - started
+    if completed.returncode != 0:
+        raise SystemExit(f"dbt build failed:\n{completed.stdout[-3000:]}{completed.stderr[-2000:]}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return wall, cpu
+
+
+def _print(rows: list[tuple[str, float]], by_type: dict) -> None:
+    for name, seconds in rows:
+        print(f"  {name:<44} {seconds:>7.1f} s")
+    print("  dbt's own node time, summed per resource type:")
+    for kind, (count, seconds) in by_type.items():
+        print(f"    {kind:<20} {count:>4} nodes {seconds:>7.1f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=1, help="runs on the same warehouse")
+    parser.add_argument("--work-dir", help="where the run writes (default: a temp folder)")
+    parser.add_argument("--dbt-alone", action="store_true", help="also time plain dbt build")
+    arguments = parser.parse_args()
+    work = Path(arguments.work_dir or tempfile.mkdtemp(prefix="loyalty_bench_run_"))
+    work.mkdir(parents=True, exist_ok=True)
+    print(f"machine: {os.cpu_count()} cores; load average (1, 5, 15 min) {_load()}")
+    for number in range(1, arguments.runs + 1):
+        kind = "empty warehouse" if number == 1 else "same data again"
+        rows, by_type, wall = measure(work, work / f"run_{number}.log")
+        verdict = "met" if wall < TARGET_SECONDS else f"missed by {wall - TARGET_SECONDS:.1f} s"
+        print(
+            f"run {number} ({kind}): {wall:.1f} s (target under {TARGET_SECONDS} s: {verdict}); "
+            f"load average now {_load()}"
+        )
+        _print(rows, by_type)
+    if arguments.dbt_alone:
+        wall, cpu = dbt_alone(work / "dbt_alone")
+        print(
+            f"dbt build alone (no Dagster, empty warehouse): {wall:.1f} s wall, {cpu:.1f} s CPU; "
+            f"load average now {_load()}"
+        )
+    print(f"logs and files: {work}")
+
+
+if __name__ == "__main__":
+    main()
