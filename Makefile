@@ -19,8 +19,9 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet --constraint requirements.lock --editable '.[dev]'
-	# The dbt manifest Dagster loads, made locally (no network) at install time.
-	cd dbt_project && ../$(BIN)/dbt parse --quiet
+	# The dbt manifest Dagster loads, made locally (no network) at install time,
+	# with the environment runs give dbt (so runs can parse only what changed).
+	$(BIN)/python -m orchestration.cli dbt parse --quiet
 	touch $@
 
 venv: $(VENV)/.installed
@@ -52,8 +53,7 @@ sample-data: venv
 # offline file (the catalog is read from the build warehouse, if there is one).
 docs: venv
 	$(BIN)/python -m orchestration.docs_contract
-	mkdir -p $(dir $(LOYALTY_DUCKDB_BUILD_PATH))
-	cd dbt_project && ../$(BIN)/dbt docs generate --static
+	$(BIN)/python -m orchestration.cli dbt docs generate --static
 	@echo "Open dbt_project/target/static_index.html in a browser."
 
 clean:

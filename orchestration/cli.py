@@ -4,6 +4,7 @@
            model and data test), the campaign lists, then the published
            warehouse. The run is recorded in DAGSTER_HOME, so the UI shows it later.
 `build`    only `dbt build` on the raw folder (extra arguments go to dbt).
+`dbt`      any dbt command on the configured files, e.g. `dbt docs generate`.
 `publish`  only copy the marts of the last build to the BI file.
 `dev`      the Dagster UI and daemon (`dagster dev`) on the code location;
            extra arguments go to `dagster dev` (e.g. --port 3001).
@@ -24,14 +25,16 @@ from orchestration.publish import PublishError, publish
 from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT, Settings
 
 
-def dbt_build(settings: Settings, extra_args: list[str]) -> int:
-    """Run `dbt build` on the configured raw folder; return dbt's exit code."""
+def run_dbt(settings: Settings, arguments: list[str]) -> int:
+    """Run dbt with these arguments on the configured files; return dbt's exit code."""
     settings.build_path.parent.mkdir(parents=True, exist_ok=True)
     settings.temp_dir.mkdir(parents=True, exist_ok=True)
     dbt = Path(sys.executable).with_name("dbt")
-    command = [str(dbt), "build", *extra_args]
     completed = subprocess.run(
-        command, cwd=DBT_PROJECT_DIR, env={**os.environ, **settings.dbt_environment()}, check=False
+        [str(dbt), *arguments],
+        cwd=DBT_PROJECT_DIR,
+        env={**os.environ, **settings.dbt_environment()},
+        check=False,
     )
     return completed.returncode
 
@@ -110,21 +113,23 @@ def main(argv: list[str] | None = None) -> int:
             for variable, default, description in Settings.documented()
         ),
     )
-    parser.add_argument("command", choices=["run", "build", "publish", "dev"])
+    parser.add_argument("command", choices=["run", "build", "publish", "dev", "dbt"])
     parser.add_argument(
-        "extra_args", nargs=argparse.REMAINDER, help="extra arguments for dbt build or dagster dev"
+        "extra_args", nargs=argparse.REMAINDER, help="arguments for dbt or dagster dev"
     )
     arguments = parser.parse_args(argv)
     settings = Settings.from_environment()
     if arguments.command == "dev":
         return dagster_dev(settings, arguments.extra_args)
+    if arguments.command == "dbt":
+        return run_dbt(settings, arguments.extra_args)
     print(f"Raw data: {settings.raw_dir}")
     if arguments.command == "run":
         if arguments.extra_args:
             parser.error("`run` takes no dbt arguments; use `build` (then `publish`) for that.")
         return run_pipeline(settings)
     if arguments.command == "build":
-        returncode = dbt_build(settings, arguments.extra_args)
+        returncode = run_dbt(settings, ["build", *arguments.extra_args])
         if returncode != 0:
             print(
                 f"\ndbt build failed (exit {returncode}); nothing was published. "

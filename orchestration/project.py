@@ -13,16 +13,18 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, cached_property
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import sqlglot
 from dagster_dbt import DbtCliResource, DbtProject
+from packaging.version import Version
 from sqlglot import exp
 
 from orchestration.raw_files import RawTable
-from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.settings import DBT_PROJECT_DIR, Settings, environment_for_dbt
 
 # The dbt installed beside this Python (the project's virtual environment), so
 # nothing depends on PATH.
@@ -33,6 +35,22 @@ dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_D
 # The schema whose models are published to BI tools, and the source of the raw export.
 PUBLISHED_SCHEMA = "marts"
 RAW_SOURCE = "crm"
+
+
+class LocalDbtCliResource(DbtCliResource):
+    """The dbt CLI of this virtual environment, without a version lookup on the network.
+
+    dagster-dbt learns dbt's version by running `dbt --version` before the
+    first command of a run, and that command asks PyPI for the newest release
+    (a network call of up to a second, and a second dbt start-up of about two
+    CPU seconds, on every run). The dbt it runs is the dbt-core installed
+    here (DBT_EXECUTABLE), so its version is read from the installed package.
+    """
+
+    @cached_property
+    def _cli_version(self) -> Version:
+        return Version(version("dbt-core"))
+
 
 _PROJECT_FILE_SUFFIXES = {".sql", ".yml", ".yaml", ".csv", ".md"}
 _PROJECT_FOLDERS = ("models", "macros", "seeds", "data-tests", "analyses")
@@ -59,15 +77,22 @@ def is_manifest_stale(project: DbtProject = dbt_project) -> bool:
     return _newest_project_file_mtime(project.project_dir) > manifest.stat().st_mtime
 
 
-def ensure_manifest(project: DbtProject = dbt_project) -> Path:
-    """Run `dbt parse` when the manifest is missing or stale; return its path."""
+def ensure_manifest(project: DbtProject = dbt_project, settings: Settings | None = None) -> Path:
+    """Run `dbt parse` when the manifest is missing or stale; return its path.
+
+    dbt parses with the environment the runs give it (Settings.dbt_environment),
+    so its partial-parsing state (target/partial_parse.msgpack, which every run
+    starts from) holds the same profile: with another profile dbt parses the
+    whole project again on every run.
+    """
     if is_manifest_stale(project):
-        dbt = DbtCliResource(
+        dbt = LocalDbtCliResource(
             project_dir=project,
             profiles_dir=str(project.profiles_dir),
             dbt_executable=DBT_EXECUTABLE,
         )
-        dbt.cli(["parse", "--quiet"], target_path=project.target_path).wait()
+        with environment_for_dbt(settings or Settings.from_environment()):
+            dbt.cli(["parse", "--quiet"], target_path=project.target_path).wait()
     return project.manifest_path
 
 

@@ -9,7 +9,7 @@ import duckdb
 from dagster import ConfigurableResource
 from dagster_dbt import DbtCliResource
 
-from orchestration.project import DBT_EXECUTABLE, dbt_project
+from orchestration.project import DBT_EXECUTABLE, LocalDbtCliResource, dbt_project
 from orchestration.settings import Settings
 
 
@@ -61,7 +61,7 @@ class WarehouseResource(ConfigurableResource):
 
 
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(
+    return LocalDbtCliResource(
         project_dir=dbt_project,
         profiles_dir=str(dbt_project.profiles_dir),
         dbt_executable=DBT_EXECUTABLE,
