@@ -6,8 +6,8 @@
 `build`    only `dbt build` on the raw folder (extra arguments go to dbt).
 `dbt`      any dbt command on the configured files, e.g. `dbt docs generate`.
 `publish`  only copy the marts of the last build to the BI file.
-`dev`      the Dagster UI and daemon (`dagster dev`) on the code location;
-           extra arguments go to `dagster dev` (e.g. --port 3001).
+`dev`      the Dagster UI and daemon on the code location; extra arguments
+           go to the webserver (e.g. --port 3001).
 
 Settings come from the environment (see orchestration/settings.py).
 """
@@ -95,11 +95,27 @@ def run_pipeline(settings: Settings) -> int:
 
 
 def dagster_dev(settings: Settings, extra_args: list[str]) -> int:
-    """Serve the Dagster UI on the code location of workspace.yaml (until interrupted)."""
+    """The Dagster UI and daemon on the code location of workspace.yaml, until interrupted.
+
+    The two processes `dagster dev` starts, started directly: `dagster dev`
+    is superseded (by `dg dev`, which needs the dg tooling and its project
+    layout), and the webserver and daemon are Dagster's current entry points.
+    extra_args go to the webserver (e.g. --host 127.0.0.1 --port 3001).
+    """
     ensure_dagster_home(settings)
-    dagster = Path(sys.executable).with_name("dagster")
-    command = [str(dagster), "dev", "--workspace", "workspace.yaml", *extra_args]
-    return subprocess.run(command, cwd=REPO_ROOT, check=False).returncode
+    executables = Path(sys.executable).parent
+    workspace = ["--workspace", str(REPO_ROOT / "workspace.yaml")]
+    daemon = subprocess.Popen(
+        [str(executables / "dagster-daemon"), "run", *workspace], cwd=REPO_ROOT
+    )
+    try:
+        webserver = [str(executables / "dagster-webserver"), *workspace, *extra_args]
+        return subprocess.run(webserver, cwd=REPO_ROOT, check=False).returncode
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        daemon.terminate()
+        daemon.wait(timeout=60)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -115,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("command", choices=["run", "build", "publish", "dev", "dbt"])
     parser.add_argument(
-        "extra_args", nargs=argparse.REMAINDER, help="arguments for dbt or dagster dev"
+        "extra_args", nargs=argparse.REMAINDER, help="arguments for dbt or the webserver"
     )
     arguments = parser.parse_args(argv)
     settings = Settings.from_environment()

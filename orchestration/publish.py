@@ -19,9 +19,9 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.project import PUBLISHED_SCHEMA as SCHEMA
+from orchestration.project import load_manifest, published_marts
 from orchestration.settings import Settings
-
-SCHEMA = "marts"
 
 
 class PublishError(RuntimeError):
@@ -108,8 +108,6 @@ def publish(
             f"No build warehouse at {build_path}: run `dbt build` (or `make run`) first."
         )
     if marts is None:
-        from orchestration.project import load_manifest, published_marts
-
         marts = published_marts(load_manifest())
     warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     staging_path = warehouse_path.with_name(f".{warehouse_path.name}.publishing")

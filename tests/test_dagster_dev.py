@@ -1,4 +1,4 @@
-"""`dagster dev` through workspace.yaml serves the UI on 127.0.0.1 with the code location loaded."""
+"""`make dev` (the Dagster webserver and daemon) serves the UI with the code location loaded."""
 
 from __future__ import annotations
 
@@ -41,16 +41,15 @@ def test_dagster_dev_serves_the_code_location(tmp_path: Path):
     env = {**os.environ, "DAGSTER_HOME": str(tmp_path / "dagster_home")}
     Path(env["DAGSTER_HOME"]).mkdir()
     (Path(env["DAGSTER_HOME"]) / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    dagster = Path(sys.executable).with_name("dagster")
     log = (tmp_path / "dagster_dev.log").open("w")
-    # A new session, so the whole process group (webserver, daemon, code server)
-    # can be stopped by PID below.
+    # As `make dev` runs it; a new session, so the whole process group
+    # (command, webserver, daemon, code server) can be stopped by PID below.
     process = subprocess.Popen(
         [
-            str(dagster),
+            sys.executable,
+            "-m",
+            "orchestration.cli",
             "dev",
-            "--workspace",
-            "workspace.yaml",
             "--host",
             "127.0.0.1",
             "--port",
@@ -89,6 +88,8 @@ def test_dagster_dev_serves_the_code_location(tmp_path: Path):
             "weekly_campaigns_schedule",
         }
         assert [sensor["name"] for sensor in repository["sensors"]] == ["raw_files_sensor"]
+        output = (tmp_path / "dagster_dev.log").read_text()
+        assert "Warning" not in output, output[-4000:]
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
