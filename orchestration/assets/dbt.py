@@ -10,15 +10,6 @@ from orchestration.project import Manifest, dbt_project
 from orchestration.resources import WarehouseResource
 from orchestration.settings import Settings, environment_for_dbt
 
-# dbt folder (first level under models/) -> Dagster asset group.
-_GROUP_BY_FOLDER = {
-    "staging": "staging",
-    "intermediate": "intermediate",
-    "marts": "marts",
-    "quarantine": "quarantine",
-    "restricted": "restricted",
-    "campaigns": "campaigns",
-}
 # Tables of this schema are keyed <schema>/<name>, like the lists the wave writes beside them.
 CAMPAIGN_SCHEMA = "campaigns"
 
@@ -32,9 +23,9 @@ class LoyaltyDbtTranslator(DagsterDbtTranslator):
             return "raw"
         if resource_type == "seed":
             return "reference"
+        # The layer: the folder under models/ (staging, intermediate, marts, ...).
         fqn = dbt_resource_props.get("fqn", [])
-        folder = fqn[1] if len(fqn) > 2 else None
-        return _GROUP_BY_FOLDER.get(folder, "other")
+        return fqn[1] if len(fqn) > 2 else "other"
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
         if dbt_resource_props["resource_type"] == "source":
