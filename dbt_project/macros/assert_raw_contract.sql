@@ -106,9 +106,11 @@
         "select file from glob(" ~ dbt.string_literal(dbt.escape_single_quotes(file_pattern)) ~ ") order by file"
     ).columns[0].values() -%}
     {%- if matching_files | length == 0 -%}
+        {%- set raw_folder = run_query("select current_setting('file_search_path')").columns[0].values()[0] -%}
         {{ return([
             "No raw file for source " ~ source_name ~ "." ~ table_name ~ ": nothing matches "
-            ~ file_pattern ~ " (check LOYALTY_RAW_DIR and the var raw_file_format)."
+            ~ file_pattern ~ " in " ~ (raw_folder or "the working directory")
+            ~ " (check LOYALTY_RAW_DIR and the var raw_file_format)."
         ]) }}
     {%- endif -%}
 

@@ -96,21 +96,6 @@
 
 
 {#-
-    Rows this base model judged before, back as raw rows (the raw_<column>
-    text under the contract's names, and the file), to be judged again
-    beside the new ones. Ends with its from clause, so a where may follow.
--#}
-{% macro raw_rows_judged_before(source_name, table_name) %}
-    select
-        {%- for column in raw_contract_columns(source_name, table_name) %}
-        raw_{{ column.name }} as {{ column.name }},
-        {%- endfor %}
-        source_file
-    from {{ this }}
-{%- endmacro %}
-
-
-{#-
     customer_id of every row of the given models refreshed after this
     model's watermark: the customers whose rows this run must recompute.
 -#}
@@ -137,4 +122,23 @@
     delete from {{ this }}
     where customer_id in ({{ customers_refreshed_upstream(model_names) }})
     {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+    For a base model's keys_to_revisit: the keys of rows judged before whose
+    check against a parent (`reason`, the model's last check) would now come
+    out differently, because the parent key became valid or stopped being
+    valid. Only rows that reached that check count: not exact copies, and
+    valid, conflicting or failed by that very check.
+-#}
+{% macro keys_whose_parent_check_changed(column, parent_model, reason) -%}
+    select judged_before.{{ config.get('unique_key') }}
+    from judged_before
+    left join {{ ref(parent_model) }} as parent
+        on judged_before.{{ column }} = parent.{{ column }}
+        and parent.row_status = 'valid'
+    where coalesce(judged_before.duplicate_kind, '') <> 'exact_copy'
+        and coalesce(judged_before.quarantine_reason, '') in ('', '{{ reason }}', 'conflicting_versions')
+        and (coalesce(judged_before.quarantine_reason, '') = '{{ reason }}') <> (parent.{{ column }} is null)
 {%- endmacro %}

@@ -2,7 +2,8 @@
     The raw data contract as declared in models/staging/crm/_crm__sources.yml,
     read from the graph at execute time.
 
-    raw_contract_columns('crm', 'orders') -> [{'name': ..., 'data_type': ..., 'is_required': ...}, ...]
+    raw_contract_columns('crm', 'orders')
+        -> [{'name': ..., 'data_type': ..., 'is_required': ..., 'is_code': ...}, ...]
     in the order the YAML lists them. Empty while dbt parses (execute is false).
 -#}
 {% macro raw_contract_columns(source_name, table_name) %}
@@ -18,6 +19,7 @@
             'name': column.name | lower,
             'data_type': column.data_type,
             'is_required': (column_meta.get('required') or column_config_meta.get('required') or false) is true,
+            'is_code': (column_meta.get('code') or column_config_meta.get('code') or false) is true,
         }) -%}
     {%- endfor -%}
     {{ return(contract_columns) }}

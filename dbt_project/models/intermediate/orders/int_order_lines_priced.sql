@@ -10,8 +10,6 @@
     config(
         materialized='incremental',
         unique_key='customer_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
         pre_hook="{{ delete_rows_of_refreshed_customers(['int_customers_with_changed_orders']) }}",
     )
 }}

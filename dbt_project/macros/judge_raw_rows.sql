@@ -1,0 +1,303 @@
+{#-
+    The body of every base model (models/staging/crm/base/): each raw row of
+    one source table exactly once, typed, with what became of it. The model
+    file says only what is specific to its table; this macro does the rest,
+    one CTE per step:
+
+      raw_rows           Import: the table's raw rows as text under the
+                         contract's column names (the sources YAML, in its
+                         order), with the file each came from. An incremental
+                         model reads only files no earlier run has read, plus
+                         the rows it judged before of every key those rows
+                         touch or that `keys_to_revisit` names, so that
+                         copies and versions compare as in a full build.
+      copies_numbered    Exact copies: rows equal in every contract column are
+                         numbered by file path; every copy after the first is
+                         a duplicate (exact_copy) and is not checked.
+      typed              Every contract column read as its data_type
+                         (typed_raw_value), plus copy_number, source_file and
+                         raw_<column> (the raw text of every contract column)
+                         for the checks and the quarantine.
+      parents_looked_up  For each of `parents`: is_known_<column> (the parent
+                         base model has a row with this value) and
+                         is_valid_<column> (one of them is valid).
+      validated          failed_check: the first of the model's `checks` that
+                         holds, null when none does.
+      versions_ranked    Rows that pass (the first copy, no failed check) and
+                         share the `key` are versions of one thing. With
+                         `latest_version_by`, the greatest value is the
+                         current version and the others are superseded;
+                         without it every passing row of a key is current.
+      final              The typed contract columns, then row_status
+                         (valid / quarantined / duplicate), quarantine_reason
+                         (the failed check, or conflicting_versions when two
+                         different rows share the current version of a key)
+                         and duplicate_kind (exact_copy / superseded_version),
+                         source_file and the raw_<column> text; an incremental
+                         model adds its unique_key (the judged key, see
+                         judgement_key) and refreshed_at.
+
+    Arguments:
+      table_name         The raw table of source `source_name`.
+      key                The identifier column (typed) whose passing rows are
+                         versions of one thing.
+      checks             SQL: `when <condition> then '<reason>'` lines in the
+                         order they run (the helpers below write the common
+                         ones). Conditions may read the typed columns,
+                         raw_<column> and the parents' flags.
+      parents            {column: base model of the parent table}.
+      latest_version_by  SQL ordering the versions of a key, greatest current.
+      keys_to_revisit    Incremental models: SQL selecting the unique_key of
+                         rows judged before whose verdict may have changed
+                         since; it may read judged_before (this model's rows).
+      source_name        The dbt source holding the table.
+-#}
+{% macro judge_raw_rows(
+    table_name,
+    key,
+    checks,
+    parents={},
+    latest_version_by=none,
+    keys_to_revisit=none,
+    source_name='crm'
+) %}
+{%- set contract = raw_contract_columns(source_name, table_name) -%}
+{%- set contract_columns = contract | map(attribute='name') | list -%}
+{%- set judged_key = config.get('unique_key') if config.get('materialized') == 'incremental' else none -%}
+with
+
+arrived as (
+
+    {{ unread_raw_rows(source_name, table_name) }}
+
+),
+
+{% if is_incremental() -%}
+judged_before as (
+
+    select * from {{ this }}
+
+),
+
+keys_to_judge as (
+
+    select {{ judgement_key(key) }} as {{ judged_key }} from arrived
+    {%- if keys_to_revisit %}
+    union
+    {{ keys_to_revisit }}
+    {%- endif %}
+
+),
+
+raw_rows as (
+
+    select * from arrived
+
+    union all
+
+    select
+        {%- for column in contract_columns %}
+        raw_{{ column }} as {{ column }},
+        {%- endfor %}
+        source_file
+    from judged_before
+    where {{ judged_key }} in (select {{ judged_key }} from keys_to_judge)
+
+),
+{%- else -%}
+raw_rows as (
+
+    select * from arrived
+
+),
+{%- endif %}
+
+copies_numbered as (
+
+    select
+        *,
+        row_number() over (
+            partition by {{ contract_columns | join(', ') }}
+            order by source_file
+        ) as copy_number
+    from raw_rows
+
+),
+
+typed as (
+
+    select
+        {%- for column in contract %}
+        {{ typed_raw_value(column) }} as {{ column.name }},
+        {%- endfor %}
+        copy_number,
+        source_file,
+        {%- for column in contract_columns %}
+        {{ column }} as raw_{{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from copies_numbered
+
+),
+{% for column, parent_model in parents.items() %}
+{{ column }}_verdicts as (
+
+    select
+        {{ column }},
+        max(case when row_status = 'valid' then 1 else 0 end) = 1 as is_valid
+    from {{ ref(parent_model) }}
+    {% if is_incremental() -%}
+    where {{ column }} in (select {{ column }} from typed)
+    {%- else -%}
+    where {{ column }} is not null
+    {%- endif %}
+    group by {{ column }}
+
+),
+{% endfor %}
+parents_looked_up as (
+
+    select
+        typed.*
+        {%- for column in parents %},
+        {{ column }}_verdicts.{{ column }} is not null as is_known_{{ column }},
+        coalesce({{ column }}_verdicts.is_valid, false) as is_valid_{{ column }}
+        {%- endfor %}
+    from typed
+    {%- for column in parents %}
+    left join {{ column }}_verdicts
+        on typed.{{ column }} = {{ column }}_verdicts.{{ column }}
+    {%- endfor %}
+
+),
+
+validated as (
+
+    select
+        *,
+        case
+            {{ checks | trim | indent(8) }}
+        end as failed_check
+    from parents_looked_up
+
+),
+
+version_candidates_flagged as (
+
+    select
+        *,
+        copy_number = 1 and failed_check is null as is_version_candidate
+    from validated
+
+),
+
+versions_ranked as (
+
+    select
+        *,
+        {% if latest_version_by -%}
+        rank() over (
+            partition by is_version_candidate, {{ key }}
+            order by {{ latest_version_by }} desc
+        ) as version_rank
+        {%- else -%}
+        1 as version_rank
+        {%- endif %}
+    from version_candidates_flagged
+
+),
+
+-- Two different rows share the current version: which one is right is unknown.
+conflicts_flagged as (
+
+    select
+        *,
+        sum(case when version_rank = 1 then 1 else 0 end) over (
+            partition by is_version_candidate, {{ key }}
+        ) > 1 as has_conflicting_versions
+    from versions_ranked
+
+),
+
+final as (
+
+    select
+        {%- for column in contract_columns %}
+        {{ column }},
+        {%- endfor %}
+        case
+            when copy_number > 1 then 'duplicate'
+            when failed_check is not null then 'quarantined'
+            when has_conflicting_versions then 'quarantined'
+            when version_rank > 1 then 'duplicate'
+            else 'valid'
+        end as row_status,
+        case
+            when copy_number > 1 then null
+            when failed_check is not null then failed_check
+            when has_conflicting_versions then 'conflicting_versions'
+        end as quarantine_reason,
+        case
+            when copy_number > 1 then 'exact_copy'
+            when failed_check is not null then null
+            when has_conflicting_versions then null
+            when version_rank > 1 then 'superseded_version'
+        end as duplicate_kind,
+        source_file,
+        {%- for column in contract_columns %}
+        raw_{{ column }}{{ ',' if not loop.last or judged_key }}
+        {%- endfor %}
+        {%- if judged_key %}
+        {{ judgement_key('raw_' ~ key) }} as {{ judged_key }},
+        {{ refreshed_at() }} as refreshed_at
+        {%- endif %}
+    from conflicts_flagged
+
+)
+
+select * from final
+{%- endmacro %}
+
+
+{#- A raw text value read as its contract data_type; null when it cannot be read (macros/parse_raw_text.sql). -#}
+{% macro typed_raw_value(column) %}
+    {%- set parsers = {
+        'varchar': clean_category if column.is_code else clean_text,
+        'timestamp': parse_timestamp,
+        'date': parse_date,
+        'integer': parse_integer,
+        'decimal(18,2)': parse_decimal,
+        'boolean': parse_boolean,
+    } -%}
+    {%- if column.data_type not in parsers -%}
+        {{ exceptions.raise_compiler_error(
+            "The raw contract gives column " ~ column.name ~ " the data_type " ~ column.data_type
+            ~ ", which the base models cannot read; use one of: " ~ (parsers.keys() | join(', ')) ~ "."
+        ) }}
+    {%- endif -%}
+    {{ return(parsers[column.data_type](column.name)) }}
+{% endmacro %}
+
+
+{#-
+    Checks for a base model's `checks`, one `when` line per column, in the
+    order given: the raw text is blank (missing_<column>); it is not blank
+    but cannot be read as its type (unparsable_<column>); the value lies
+    after the start of this dbt run (future_<column>).
+-#}
+{% macro missing(columns) -%}
+    {%- for column in columns %}
+    when {{ is_blank('raw_' ~ column) }} then 'missing_{{ column }}'
+    {%- endfor %}
+{%- endmacro %}
+
+{% macro unparsable(columns) -%}
+    {%- for column in columns %}
+    when {{ column }} is null and not {{ is_blank('raw_' ~ column) }} then 'unparsable_{{ column }}'
+    {%- endfor %}
+{%- endmacro %}
+
+{% macro in_future(columns) -%}
+    {%- for column in columns %}
+    when {{ column }} > {{ run_started_timestamp() }} then 'future_{{ column }}'
+    {%- endfor %}
+{%- endmacro %}
