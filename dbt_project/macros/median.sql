@@ -10,7 +10,3 @@
 {% macro duckdb__median(expression) -%}
     median({{ expression }})
 {%- endmacro %}
-
-{% macro spark__median(expression) -%}
-    percentile({{ expression }}, 0.5)
-{%- endmacro %}

@@ -116,18 +116,6 @@
     regexp_matches({{ expression }}, '{{ pattern }}')
 {%- endmacro %}
 
-{% macro postgres__text_matches(expression, pattern) -%}
-    ({{ expression }} ~ '{{ pattern }}')
-{%- endmacro %}
-
-{% macro spark__text_matches(expression, pattern) -%}
-    ({{ expression }} rlike '{{ pattern }}')
-{%- endmacro %}
-
-{% macro bigquery__text_matches(expression, pattern) -%}
-    regexp_contains({{ expression }}, r'{{ pattern }}')
-{%- endmacro %}
-
 
 {#-
     The moment this dbt run started, as a UTC timestamp literal: values after

@@ -2,7 +2,7 @@
     The body of a quarantine model: the raw rows of one source table that
     failed a check, as the export had them (raw_<column> text), with the
     reason and the file they came from. Exact duplicates and superseded
-    versions are not quarantined (see raw_row_reconciliation).
+    versions are not quarantined (the base model counts them).
 -#}
 {% macro quarantined_rows(table_name, source_name='crm') -%}
 with
