@@ -1,24 +1,2 @@
-{#- One row per valid service ticket, typed. -#}
-with
-
-base as (
-
-    select * from {{ ref('base_crm__service_tickets') }}
-    where row_status = 'valid'
-
-),
-
-final as (
-
-    select
-        ticket_id,
-        customer_id,
-        opened_at,
-        category,
-        first_responded_at,
-        resolved_at
-    from base
-
-)
-
-select * from final
+{#- One row per valid service ticket, typed (macros/staged_valid_rows.sql). -#}
+{{ staged_valid_rows('service_tickets') }}
