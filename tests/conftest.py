@@ -2,29 +2,64 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 from tests.dbt_runner import REPO_ROOT, Warehouse
 from tests.fixtures.tiny import write_tiny_raw
 
 
-def _built(warehouse: Warehouse) -> Warehouse:
-    result = warehouse.build()
-    assert result.ok, f"dbt build failed:\n{result.output[-6000:]}"
-    return warehouse
+def pytest_configure(config: pytest.Config) -> None:
+    # The code location parses the dbt project when its manifest is stale; do
+    # it once here, before pytest-xdist's workers import it side by side.
+    if not hasattr(config, "workerinput"):
+        from orchestration.project import ensure_manifest
+
+        ensure_manifest()
+
+
+def _built_once(
+    tmp_path_factory: pytest.TempPathFactory,
+    worker_id: str,
+    name: str,
+    write_raw: Callable[[Path], Path],
+) -> Warehouse:
+    """A warehouse built once per test run, also when pytest-xdist runs tests in several workers.
+
+    `write_raw(folder)` returns the raw folder (writing it into `folder` if
+    need be). Under pytest-xdist the first worker to need the warehouse builds
+    it in the run's shared temp folder; the others wait for the lock, then
+    read it (as pytest-xdist's documentation shows).
+    """
+    if worker_id == "master":
+        root = tmp_path_factory.mktemp(name)
+        return Warehouse(raw_dir=write_raw(root), work_dir=root).built()
+    root = tmp_path_factory.getbasetemp().parent / name
+    built = root / "raw_dir.txt"
+    with FileLock(f"{root}.lock"):
+        if not root.exists():
+            root.mkdir()
+            raw_dir = Warehouse(raw_dir=write_raw(root), work_dir=root).built().raw_dir
+            built.write_text(str(raw_dir), encoding="utf-8")
+        if not built.exists():
+            pytest.fail(f"the {name} warehouse failed to build in another worker")
+    return Warehouse(raw_dir=Path(built.read_text(encoding="utf-8")), work_dir=root)
 
 
 @pytest.fixture(scope="session")
-def tiny_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
+def tiny_warehouse(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Warehouse:
     """The dozen hand-made customers of tests/fixtures/tiny.py, built by dbt."""
-    root = tmp_path_factory.mktemp("tiny")
-    return _built(Warehouse(raw_dir=write_tiny_raw(root / "raw"), work_dir=root))
+    return _built_once(
+        tmp_path_factory, worker_id, "tiny", lambda root: write_tiny_raw(root / "raw")
+    )
 
 
 @pytest.fixture(scope="session")
-def sample_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
+def sample_warehouse(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Warehouse:
     """The bundled sample in seeds/sample, built by dbt."""
-    root = tmp_path_factory.mktemp("sample")
-    return _built(Warehouse(raw_dir=REPO_ROOT / "seeds" / "sample", work_dir=Path(root)))
+    return _built_once(
+        tmp_path_factory, worker_id, "sample", lambda _: REPO_ROOT / "seeds" / "sample"
+    )

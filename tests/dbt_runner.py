@@ -1,18 +1,59 @@
-"""Run the project's dbt commands against a throw-away warehouse, for tests."""
+"""Run the project's dbt commands against throw-away warehouses, for tests.
+
+dbt runs in this process (dbt's programmatic `dbtRunner`), and the project
+is parsed once per test process: every command reuses that manifest, so a
+build costs only its nodes. The manifest does not depend on the warehouse:
+the raw folder reaches DuckDB as its file_search_path at run time
+(profiles.yml), and every warehouse file is called warehouse.duckdb because
+dbt names the database after the file.
+
+Fixture builds leave the dbt unit tests out (they do not read the fixture's
+data); tests/test_dbt_unit_tests.py runs them once.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import csv
+import gc
 import os
-import subprocess
-import sys
+import shutil
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from tempfile import mkdtemp
 
 import duckdb
+import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
-DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")
+RAW_CONTRACT_PATH = DBT_PROJECT_DIR / "models" / "staging" / "crm" / "_crm__sources.yml"
+WAREHOUSE_FILE_NAME = "warehouse.duckdb"
+# A build selects a test when each node it reads is selected or upstream of one.
+BUILD_OPTIONS = ("--exclude-resource-type", "unit_test", "--indirect-selection", "buildable")
+_QUIET = ("--log-level", "none", "--log-level-file", "none", "--no-write-json")
+
+
+@cache
+def raw_contract() -> dict[str, list[str]]:
+    """Each raw table of the contract (the sources YAML) with its columns, in the YAML's order."""
+    sources = yaml.safe_load(RAW_CONTRACT_PATH.read_text(encoding="utf-8"))["sources"]
+    (crm,) = [source for source in sources if source["name"] == "crm"]
+    return {
+        table["name"]: [column["name"] for column in table["columns"]] for table in crm["tables"]
+    }
+
+
+def count_raw_rows(folder: Path, table: str) -> int:
+    """Data rows in every `<table>*.csv` file of a raw folder, read with Python's csv module."""
+    total = 0
+    for path in folder.glob(f"{table}*.csv"):
+        with path.open(encoding="utf-8", newline="") as handle:
+            total += sum(1 for _ in csv.reader(handle)) - 1
+    return total
 
 
 def relations(database_path: Path) -> set[tuple[str, str]]:
@@ -36,48 +77,114 @@ class DbtResult:
         return self.returncode == 0
 
 
+@contextlib.contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    """os.environ with `values` set (dbt reads env_var() and its flags from it), then restored."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _dbt_environment(raw_dirs: tuple[Path, ...], work_dir: Path) -> dict[str, str]:
+    return {
+        # DuckDB reads the files of several folders (its file_search_path) as one.
+        "LOYALTY_RAW_DIR": ",".join(str(folder) for folder in raw_dirs),
+        "LOYALTY_DUCKDB_BUILD_PATH": str(work_dir / WAREHOUSE_FILE_NAME),
+        "LOYALTY_DUCKDB_TEMP_DIR": str(work_dir / "tmp"),
+        "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
+        "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR),
+        "DBT_TARGET_PATH": str(work_dir / "target"),
+        "DBT_LOG_PATH": str(work_dir / "logs"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+    }
+
+
+def _invoke(
+    args: list[str], environment: dict[str, str], manifest=None
+) -> tuple[DbtResult, object]:
+    """One dbt command in this process; the output is what dbt would have printed."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    from dbt.cli.main import dbtRunner
+
+    lines: list[str] = []
+
+    def collect(event) -> None:
+        if event.info.level in ("info", "warn", "error") and event.info.msg:
+            lines.append(event.info.msg)
+
+    with _environment(environment):
+        result = dbtRunner(manifest=manifest, callbacks=[collect]).invoke([*args, *_QUIET])
+    # dbt-duckdb keeps the database open for the next command of the process;
+    # close it, so that the test (or another warehouse) can open the file.
+    DuckDBConnectionManager.close_all_connections()
+    gc.collect()
+    if result.exception is not None:
+        lines.append(f"{type(result.exception).__name__}: {result.exception}")
+    return DbtResult(0 if result.success else 1, "\n".join(lines)), result.result
+
+
+@cache
+def _manifest():
+    """The project parsed once in this process (about 5 to 10 seconds)."""
+    work_dir = Path(mkdtemp(prefix="dbt_parse_"))
+    result, manifest = _invoke(
+        ["parse"], _dbt_environment((REPO_ROOT / "seeds" / "sample",), work_dir)
+    )
+    assert result.ok, f"dbt parse failed:\n{result.output}"
+    shutil.rmtree(work_dir, ignore_errors=True)
+    return manifest
+
+
 @dataclass
 class Warehouse:
-    """A raw folder plus the DuckDB file that dbt builds from it."""
+    """A raw folder (and more_raw_dirs) plus the DuckDB file that dbt builds from it."""
 
     raw_dir: Path
     work_dir: Path
+    more_raw_dirs: tuple[Path, ...] = ()
+
+    @property
+    def raw_dirs(self) -> tuple[Path, ...]:
+        return (self.raw_dir, *self.more_raw_dirs)
 
     @property
     def database_path(self) -> Path:
-        return self.work_dir / "warehouse.duckdb"
+        return self.work_dir / WAREHOUSE_FILE_NAME
 
     def environment(self, extra: dict[str, str] | None = None) -> dict[str, str]:
-        env = dict(os.environ)
-        env.update(
-            {
-                "LOYALTY_RAW_DIR": str(self.raw_dir),
-                "LOYALTY_DUCKDB_BUILD_PATH": str(self.database_path),
-                "LOYALTY_DUCKDB_TEMP_DIR": str(self.work_dir / "tmp"),
-                "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
-                "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR),
-                "DBT_TARGET_PATH": str(self.work_dir / "target"),
-                "DBT_LOG_PATH": str(self.work_dir / "logs"),
-                "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
-            }
-        )
-        env.update(extra or {})
-        return env
+        """The process environment a dbt command (or the CLI) gets for this warehouse."""
+        return {**os.environ, **_dbt_environment(self.raw_dirs, self.work_dir), **(extra or {})}
 
-    def dbt(self, *args: str, env: dict[str, str] | None = None) -> DbtResult:
-        completed = subprocess.run(
-            [str(DBT_EXECUTABLE), *args],
-            cwd=DBT_PROJECT_DIR,
-            env=self.environment(env),
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        return DbtResult(completed.returncode, completed.stdout + completed.stderr)
-
-    def build(self, *args: str, env: dict[str, str] | None = None) -> DbtResult:
-        result = self.dbt("build", *args, env=env)
+    def dbt(self, *args: str) -> DbtResult:
+        result, _ = _invoke(list(args), _dbt_environment(self.raw_dirs, self.work_dir), _manifest())
         return result
+
+    def build(self, *args: str) -> DbtResult:
+        """`dbt build` of every node but the unit tests, or of what `args` select."""
+        return self.dbt("build", *BUILD_OPTIONS, *args)
+
+    def built(self, *args: str) -> Warehouse:
+        """This warehouse after a `dbt build` (as build) that must succeed."""
+        result = self.build(*args)
+        assert result.ok, f"dbt build failed:\n{result.output[-6000:]}"
+        return self
+
+    def copy(self, work_dir: Path, more_raw_dirs: tuple[Path, ...] = ()) -> Warehouse:
+        """A copy of the built warehouse in `work_dir` that also reads the files of `more_raw_dirs`.
+
+        The raw folders of the original keep their place: an incremental build
+        of the copy reads only the files it has not read before.
+        """
+        work_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copy(self.database_path, work_dir / WAREHOUSE_FILE_NAME)
+        return Warehouse(self.raw_dir, work_dir, (*self.more_raw_dirs, *more_raw_dirs))
 
     def query(self, sql: str) -> list[tuple]:
         with duckdb.connect(str(self.database_path), read_only=True) as connection:
@@ -86,3 +193,15 @@ class Warehouse:
     def query_df(self, sql: str):
         with duckdb.connect(str(self.database_path), read_only=True) as connection:
             return connection.execute(sql).df()
+
+    def row_outcomes(self, table: str) -> Counter:
+        """What became of the raw rows of a table: rows per row_status and per duplicate_kind."""
+        outcomes: Counter = Counter()
+        for status, kind, count in self.query(
+            "select row_status, duplicate_kind, count(*) "
+            f"from staging.base_crm__{table} group by all"
+        ):
+            outcomes[status] += count
+            if kind is not None:
+                outcomes[kind] += count
+        return outcomes

@@ -1,8 +1,7 @@
-"""campaign_effect recovers a true uplift planted by the generator, within its interval."""
+"""campaign_effect recovers a true uplift planted in the bundled sample, within its interval."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 
 import duckdb
@@ -12,30 +11,26 @@ import pytest
 from orchestration.campaigns.config import Campaign, CampaignSettings
 from orchestration.campaigns.engine import build_wave, history_rows
 from orchestration.campaigns.selection import audience, contacts, record_wave, suppressions
-from sample_generator import generate
 from sample_generator.campaign_response import simulate_campaign_responses
-from tests.dbt_runner import Warehouse
 
 pytestmark = pytest.mark.sample
 
-# The company's data ends the day before the wave, so every purchase after the
-# wave is a simulated response; the whole window lies in the past (a purchase
-# after the moment of the build would be quarantined as future_ordered_at).
-DATA_END = date(2026, 6, 30)
-WAVE = date(2026, 7, 1)
+# The bundled sample ends on 2026-10-31, the day before the wave, so every
+# purchase after the wave is a simulated response; the whole window lies in
+# the past (a purchase after the moment of the build would be quarantined as
+# future_ordered_at).
+WAVE = date(2026, 11, 1)
+AS_OF = date(2026, 12, 1)  # the end of the 30-day conversion window
 TRUE_UPLIFT = 0.10
 BASE_RATE = 0.20
 
 
 @pytest.fixture(scope="module")
-def measured(tmp_path_factory: pytest.TempPathFactory) -> pd.Series:
+def measured(sample_warehouse, tmp_path_factory: pytest.TempPathFactory) -> pd.Series:
     root = tmp_path_factory.mktemp("uplift")
-    raw = root / "raw"
-    generate(5000, seed=11, out_dir=raw, end_date=DATA_END)
-    shutil.rmtree(raw / "_truth")
-    warehouse = Warehouse(raw_dir=raw, work_dir=root)
-    first = warehouse.build()
-    assert first.ok, first.output[-3000:]
+    responses = root / "responses"
+    responses.mkdir()
+    warehouse = sample_warehouse.copy(root / "warehouse", more_raw_dirs=(responses,))
 
     everyone = Campaign(
         name="everyone",
@@ -61,10 +56,10 @@ def measured(tmp_path_factory: pytest.TempPathFactory) -> pd.Series:
         rows = history_rows([wave], WAVE)
         record_wave(connection, rows, WAVE, ["everyone"])
     simulate_campaign_responses(
-        rows, raw, WAVE, window_days=30, base_rate=BASE_RATE, uplift=TRUE_UPLIFT, seed=9
+        rows, responses, WAVE, window_days=30, base_rate=BASE_RATE, uplift=TRUE_UPLIFT, seed=9
     )
-    second = warehouse.build("--vars", "{as_of_date: '2026-07-31'}")
-    assert second.ok, second.output[-3000:]
+    # A daily build: it reads only the response files, new in a folder of their own.
+    warehouse.built("--vars", f"{{as_of_date: '{AS_OF.isoformat()}'}}")
     (effect,) = warehouse.query_df("select * from marts.campaign_effect").to_dict("records")
     return pd.Series(effect)
 

@@ -109,12 +109,13 @@ def test_holdout_is_deterministic_and_close_to_the_share():
     no_history = pd.DataFrame(columns=["campaign", "wave_date", "customer_id"])
     (listed,) = build_wave([campaign], audience, contacts, empty, no_history, WAVE, SETTINGS)
     held_out = set(listed.members.loc[listed.members["assignment"] == "holdout", "customer_id"])
-    assert held_out == set(
-        customers[
-            (SETTINGS.holdout_seed and first) is not None
-            and holdout_draw(42, "retain", WAVE, customers) < 0.10
-        ]
+    # The wave draws with the seed of its settings (42), not any other (7).
+    drawn_with_settings_seed = set(
+        customers[holdout_draw(SETTINGS.holdout_seed, "retain", WAVE, customers) < 0.10]
     )
+    assert 300 < len(drawn_with_settings_seed) < 500  # about 10% of 4,000
+    assert held_out == drawn_with_settings_seed
+    assert held_out != set(customers[first < 0.10])
 
 
 def _warehouse_with_history_table() -> duckdb.DuckDBPyConnection:

@@ -37,35 +37,59 @@ def _append_rows(path: Path, rows: list[dict[str, str]]) -> None:
         writer.writerows(rows)
 
 
-def _write_raw_with_latent_opt_out(folder: Path) -> Path:
-    """The tiny fixture plus c13: latent loyalty exactly like c03, but opted out."""
+# c14 buys 30 books (50 each, cost 30) every 60 days, last on 2026-02-15.
+C14_ORDER_DAYS = ["2025-08-19", "2025-10-18", "2025-12-17", "2026-02-15"]
+
+
+def _write_raw_for_campaigns(folder: Path) -> Path:
+    """The tiny fixture plus two customers.
+
+    c13: latent loyalty exactly like c03, but opted out.
+    c14: the most valuable customer, drifting away. Realised profit
+    4 x 30 x (50 - 30) - 4 x 5 = 2,380: more than anyone else's lifetime value
+    (c01 comes next: 260 realised plus at most 13 monthly margins of 60), so
+    c14 ranks first of 14 and is gold (rank <= 20% of 14 = 2.8; platinum
+    would need rank <= 0.7). Purchases 60 days apart: at risk after 2 x 60 =
+    120 days without one, churned after 4 x 60 = 240; the as-of date
+    2026-06-30 is 135 days after the last. Opted in.
+    """
     raw = write_tiny_raw(folder)
+    customer = {
+        "customer_id": "c13",
+        "created_at": "2024-01-01 00:00:00",
+        "customer_type": "consumer",
+        "marketing_consent": "opt_out",
+        "marketing_consent_at": "2025-01-01 00:00:00",
+        "full_name": "李c13",
+        "email": "c13@example.com",
+        "phone": "13900000000",
+    }
     _append_rows(
         raw / "customers_extra.csv",
-        [
-            {
-                "customer_id": "c13",
-                "created_at": "2024-01-01 00:00:00",
-                "customer_type": "consumer",
-                "marketing_consent": "opt_out",
-                "marketing_consent_at": "2025-01-01 00:00:00",
-                "full_name": "李c13",
-                "email": "c13@example.com",
-                "phone": "13900000000",
-            }
-        ],
+        [customer, {**customer, "customer_id": "c14", "marketing_consent": "opt_in"}],
     )
+    order = {"channel": "online", "status": "completed"}
+    line = {"product_id": "p3", "quantity": "30", "unit_price": "50.00", "unit_cost": "30.00"}
     _append_rows(
         raw / "orders_extra.csv",
         [
             {
+                **order,
                 "order_id": "o131",
                 "customer_id": "c13",
                 "ordered_at": "2025-12-01 10:00:00",
-                "status": "completed",
-                "channel": "online",
                 "updated_at": "2025-12-01 10:00:00",
-            }
+            },
+            *(
+                {
+                    **order,
+                    "order_id": f"o14{number}",
+                    "customer_id": "c14",
+                    "ordered_at": f"{day} 10:00:00",
+                    "updated_at": f"{day} 10:00:00",
+                }
+                for number, day in enumerate(C14_ORDER_DAYS)
+            ),
         ],
     )
     _append_rows(
@@ -79,7 +103,11 @@ def _write_raw_with_latent_opt_out(folder: Path) -> Path:
                 "unit_price": "100.00",
                 "unit_cost": "40.00",
                 "discount_amount": "10.00",
-            }
+            },
+            *(
+                {**line, "order_line_id": f"o14{number}-1", "order_id": f"o14{number}"}
+                for number in range(len(C14_ORDER_DAYS))
+            ),
         ],
     )
     _append_rows(
@@ -158,7 +186,7 @@ def test_campaigns_depend_on_the_customers_mart_and_contacts():
 @pytest.fixture(scope="module")
 def refreshed(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("dagster_tiny")
-    raw = _write_raw_with_latent_opt_out(root / "raw")
+    raw = _write_raw_for_campaigns(root / "raw")
     warehouse = _warehouse(root, raw)
     job = build_definitions(warehouse).resolve_job_def("loyalty_refresh_job")
     result = job.execute_in_process(run_config=_wave_config(), instance=DagsterInstance.ephemeral())
@@ -198,19 +226,9 @@ def test_campaign_members_follow_the_rules(refreshed):
     # as-of date (c01: 07-30, c02: 07-16, c08: 2024).
     assert _campaign_members(settings, "replacement_reminder") == ["c11"]
     assert _campaign_members(settings, "proactive_replenishment") == []
-    # Win-back: platinum or gold, at risk or high churn risk, opted in.
-    with duckdb.connect(str(settings.build_path), read_only=True) as connection:
-        expected = [
-            customer_id
-            for customer_id, tier, lifecycle, risk, consented in connection.execute(
-                "select customer_id, value_tier, lifecycle_status, churn_risk_band, "
-                "is_marketing_consented from marts.customers order by customer_id"
-            ).fetchall()
-            if tier in ("platinum", "gold")
-            and (lifecycle == "at_risk" or risk == "high")
-            and consented
-        ]
-    assert _campaign_members(settings, "win_back_high_value") == expected
+    # Win-back (platinum or gold, at risk or high churn risk, opted in): c14
+    # (see _write_raw_for_campaigns). c01, gold too, bought on the as-of date.
+    assert _campaign_members(settings, "win_back_high_value") == ["c14"]
 
 
 def test_no_customer_without_consent_in_any_list(refreshed):
@@ -240,7 +258,7 @@ def test_campaign_exports_and_metadata(refreshed):
 
 def test_a_failing_dbt_test_blocks_the_campaigns(tmp_path):
     raw = write_tiny_raw(tmp_path / "raw")
-    # Two bad products of five: over the 5% quarantine limit, a blocking dbt test fails.
+    # Two bad products of five: over the 5% quarantine limit, the raw products' test fails.
     _append_rows(
         raw / "products_broken.csv",
         [
@@ -255,7 +273,8 @@ def test_a_failing_dbt_test_blocks_the_campaigns(tmp_path):
     )
     assert not result.success
     materialized = {event.asset_key for event in result.get_asset_materialization_events()}
-    assert AssetKey("customers") in materialized  # the marts were built ...
+    assert AssetKey("base_crm__products") in materialized  # the products were judged ...
+    assert AssetKey("customers") not in materialized  # ... nothing was built on them ...
     assert not materialized & {AssetKey(["campaigns", name]) for name in CAMPAIGNS}  # ... no list
     assert AssetKey("published_warehouse") not in materialized
     assert not (tmp_path / "exports").exists()
