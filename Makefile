@@ -39,12 +39,14 @@ test: venv
 	$(BIN)/python -m pytest
 
 lint: venv
-	$(BIN)/ruff check orchestration seeds/sample_generator tests
-	$(BIN)/ruff format --check orchestration seeds/sample_generator tests
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint dbt_project
 
 format: venv
-	$(BIN)/ruff format orchestration seeds/sample_generator tests
-	$(BIN)/ruff check --fix orchestration seeds/sample_generator tests
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+	$(BIN)/sqlfluff fix dbt_project
 
 sample-data: venv
 	$(BIN)/python -m sample_generator --customers 5000 --seed 20261124 --out seeds/sample

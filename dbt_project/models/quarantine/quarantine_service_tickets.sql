@@ -1,2 +1,2 @@
-{#- Raw service_tickets rows that failed a check: one row each, with the reason (see quarantine_service_tickets.yml). -#}
+{#- Raw service ticket rows that failed a check, one row each with its reason (quarantine_service_tickets.yml). -#}
 {{ quarantined_rows('service_tickets') }}

@@ -1,2 +1,2 @@
-{#- Raw survey_responses rows that failed a check: one row each, with the reason (see quarantine_survey_responses.yml). -#}
+{#- Raw survey response rows that failed a check, one row each with its reason (quarantine_survey_responses.yml). -#}
 {{ quarantined_rows('survey_responses') }}

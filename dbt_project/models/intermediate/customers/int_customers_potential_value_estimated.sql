@@ -45,7 +45,7 @@ intervals as (
         customer_orders.count_purchases,
         customer_orders.days_since_last_purchase,
         (customer_orders.gross_margin - customer_orders.order_cost_to_serve)
-            / customer_orders.count_purchases as expected_margin_per_purchase,
+        / customer_orders.count_purchases as expected_margin_per_purchase,
         case
             when customer_orders.count_purchases >= {{ var('clv_min_orders_for_rate') }}
                 then 'customer_rate'

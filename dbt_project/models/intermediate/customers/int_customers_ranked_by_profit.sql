@@ -24,12 +24,12 @@ ranked as (
         lifetime_value.as_of_date,
         lifetime_value.realised_profit,
         row_number() over (
-            order by lifetime_value.realised_profit desc, lifetime_value.customer_id
+            order by lifetime_value.realised_profit desc, lifetime_value.customer_id asc
         ) as profit_rank,
         count(*) over () as count_customers,
         sum(lifetime_value.realised_profit) over () as total_realised_profit,
         sum(lifetime_value.realised_profit) over (
-            order by lifetime_value.realised_profit desc, lifetime_value.customer_id
+            order by lifetime_value.realised_profit desc, lifetime_value.customer_id asc
             rows between unbounded preceding and current row
         ) as cumulative_realised_profit
     from lifetime_value

@@ -45,7 +45,7 @@ purchases_in_scope as (
     select *
     from orders
     where is_purchase
-        and customer_id in (select customer_id from customers_in_scope)
+        and customer_id in (select customers_in_scope.customer_id from customers_in_scope)
 
 ),
 {%- else -%}

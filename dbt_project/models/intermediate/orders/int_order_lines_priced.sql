@@ -44,8 +44,7 @@ customers_with_products_changed as (
         on priced_before.product_id = products.product_id
     where products.product_id is null
         or priced_before.category <> products.category
-        or priced_before.is_new_product
-            <> {{ is_new_product('products.launched_date', 'priced_before.ordered_date') }}
+        or priced_before.is_new_product <> {{ is_new_product('products.launched_date', 'priced_before.ordered_date') }}
 
 ),
 
@@ -61,7 +60,7 @@ orders_in_scope as (
 
     select *
     from orders
-    where customer_id in (select customer_id from customers_to_price)
+    where customer_id in (select customers_to_price.customer_id from customers_to_price)
 
 ),
 {%- else -%}

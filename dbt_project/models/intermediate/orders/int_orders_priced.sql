@@ -44,7 +44,7 @@ orders_in_scope as (
 
     select *
     from orders
-    where customer_id in (select customer_id from customers_to_price)
+    where customer_id in (select customers_to_price.customer_id from customers_to_price)
 
 ),
 
@@ -52,7 +52,7 @@ lines_in_scope as (
 
     select *
     from order_lines
-    where customer_id in (select customer_id from customers_to_price)
+    where customer_id in (select customers_to_price.customer_id from customers_to_price)
 
 ),
 {%- else -%}
@@ -96,17 +96,17 @@ joined as (
         orders_in_scope.status,
         orders_in_scope.channel,
         orders_in_scope.status = 'completed' as is_purchase,
-        coalesce(lines.count_lines, 0) as count_lines,
-        coalesce(lines.count_units, 0) as count_units,
-        coalesce(lines.gross_revenue, 0) as gross_revenue,
-        coalesce(lines.discount_amount, 0) as discount_amount,
-        coalesce(lines.net_revenue_before_status, 0) as net_revenue_before_status,
-        coalesce(lines.product_cost, 0) as product_cost_before_status,
-        coalesce(lines.has_new_product, false) as has_new_product,
-        coalesce(lines.has_missing_unit_cost, false) as has_missing_unit_cost
+        coalesce(line_totals.count_lines, 0) as count_lines,
+        coalesce(line_totals.count_units, 0) as count_units,
+        coalesce(line_totals.gross_revenue, 0) as gross_revenue,
+        coalesce(line_totals.discount_amount, 0) as discount_amount,
+        coalesce(line_totals.net_revenue_before_status, 0) as net_revenue_before_status,
+        coalesce(line_totals.product_cost, 0) as product_cost_before_status,
+        coalesce(line_totals.has_new_product, false) as has_new_product,
+        coalesce(line_totals.has_missing_unit_cost, false) as has_missing_unit_cost
     from orders_in_scope
-    left join lines_aggregated_to_orders as lines
-        on orders_in_scope.order_id = lines.order_id
+    left join lines_aggregated_to_orders as line_totals
+        on orders_in_scope.order_id = line_totals.order_id
 
 ),
 
@@ -136,10 +136,8 @@ sequenced as (
             order by ordered_at, order_id
         ) as order_sequence_number,
         case
-            when is_purchase then row_number() over (
-                partition by customer_id, is_purchase
-                order by ordered_at, order_id
-            )
+            when is_purchase
+                then row_number() over (partition by customer_id, is_purchase order by ordered_at, order_id)
         end as purchase_sequence_number,
         {{ days_between(
             'lag(ordered_date) over (partition by customer_id order by ordered_at, order_id)',

@@ -18,7 +18,7 @@ tickets_in_scope as (
     select
         tickets.*,
         tickets.resolved_at is null
-            or cast(tickets.resolved_at as date) > as_of.as_of_date as is_open_at_as_of,
+        or cast(tickets.resolved_at as date) > as_of.as_of_date as is_open_at_as_of,
         case
             when cast(tickets.first_responded_at as date) <= as_of.as_of_date
                 then {{ dbt.datediff('tickets.opened_at', 'tickets.first_responded_at', 'minute') }} / 60.0

@@ -42,7 +42,7 @@ latest as (
         responses_in_scope.responded_date as latest_survey_date,
         responses_in_scope.count_survey_responses,
         {{ days_between('responses_in_scope.responded_date', 'as_of.as_of_date') }}
-            <= {{ var('survey_recency_days') }} as is_latest_survey_recent,
+        <= {{ var('survey_recency_days') }} as is_latest_survey_recent,
         responses_in_scope.csat_score,
         responses_in_scope.nps_score,
         responses_in_scope.trust_score,
@@ -59,6 +59,7 @@ scored as (
     select
         *,
         {#- the mean of the attitude items that were answered -#}
+        
         (
             coalesce(trust_score, 0)
             + coalesce(preference_score, 0)

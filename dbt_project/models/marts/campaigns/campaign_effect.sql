@@ -55,9 +55,9 @@ responses as (
     left join orders
         on mature_contacts.customer_id = orders.customer_id
         and orders.is_purchase
-        and orders.ordered_date > mature_contacts.wave_date
+        and mature_contacts.wave_date < orders.ordered_date
         and {{ days_between('mature_contacts.wave_date', 'orders.ordered_date') }}
-            <= {{ var('campaign_conversion_window_days') }}
+        <= {{ var('campaign_conversion_window_days') }}
     group by 1, 2, 3, 4
 
 ),

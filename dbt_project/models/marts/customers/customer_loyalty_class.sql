@@ -57,17 +57,17 @@ scored as (
         case
             when has_own_rhythm
                 then greatest(
-                    {{ var('lifecycle_rhythm_min_days') }},
-                    {{ var('lifecycle_rhythm_at_risk_factor') }} * median_purchase_interval_days
-                )
+                        {{ var('lifecycle_rhythm_min_days') }},
+                        {{ var('lifecycle_rhythm_at_risk_factor') }} * median_purchase_interval_days
+                    )
             else {{ var('lifecycle_at_risk_days') }}
         end as at_risk_after_days,
         case
             when has_own_rhythm
                 then greatest(
-                    {{ var('lifecycle_rhythm_min_days') }},
-                    {{ var('lifecycle_rhythm_churned_factor') }} * median_purchase_interval_days
-                )
+                        {{ var('lifecycle_rhythm_min_days') }},
+                        {{ var('lifecycle_rhythm_churned_factor') }} * median_purchase_interval_days
+                    )
             else {{ var('lifecycle_churned_days') }}
         end as churned_after_days
     from rhythm

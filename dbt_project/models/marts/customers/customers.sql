@@ -156,8 +156,10 @@ final as (
         cast(coalesce(regular_cycles_aggregated.count_regular_categories, 0) as integer)
             as count_regular_categories,
         regular_cycles_aggregated.next_expected_purchase_date,
-        cast({{ days_between('lifetime_value.as_of_date', 'regular_cycles_aggregated.next_expected_purchase_date') }}
-            as integer) as days_until_next_expected_purchase,
+        cast(
+            {{ days_between('lifetime_value.as_of_date', 'regular_cycles_aggregated.next_expected_purchase_date') }}
+            as integer
+        ) as days_until_next_expected_purchase,
         cast(coalesce(replacements_aggregated.count_replacements_due, 0) as integer)
             as count_replacements_due,
         replacements_aggregated.next_replacement_due_date

@@ -29,7 +29,7 @@ cycles as (
         avg(1.0 * days_since_previous_purchase) as mean_interval_days,
         stddev_samp(1.0 * days_since_previous_purchase) as stddev_interval_days
     from purchase_days
-    where purchase_date <= (select as_of_date from as_of)
+    where purchase_date <= (select as_of.as_of_date from as_of)
     group by customer_id, category
     having count(*) >= {{ var('repurchase_min_purchases') }}
 
@@ -39,10 +39,10 @@ expected as (
 
     select
         cycles.*,
-        cast(round(median_interval_days) as {{ dbt.type_int() }}) as expected_interval_days,
+        cast(round(cycles.median_interval_days) as {{ dbt.type_int() }}) as expected_interval_days,
         -- Coefficient of variation: how much the intervals spread around their mean.
         case
-            when mean_interval_days > 0 then stddev_interval_days / mean_interval_days
+            when cycles.mean_interval_days > 0 then cycles.stddev_interval_days / cycles.mean_interval_days
         end as interval_variation
     from cycles
 

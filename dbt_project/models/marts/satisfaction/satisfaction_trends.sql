@@ -43,12 +43,22 @@ responses_with_tier as (
 
 by_tier_and_all as (
 
-    select survey_month, value_tier, customer_id, csat_score, nps_score
+    select
+        survey_month,
+        value_tier,
+        customer_id,
+        csat_score,
+        nps_score
     from responses_with_tier
 
     union all
 
-    select survey_month, 'all' as value_tier, customer_id, csat_score, nps_score
+    select
+        survey_month,
+        'all' as value_tier,
+        customer_id,
+        csat_score,
+        nps_score
     from responses_with_tier
 
 ),
@@ -70,7 +80,8 @@ aggregated as (
         sum(case
             when nps_score > {{ var('nps_detractor_max') }}
                 and nps_score < {{ var('nps_promoter_min') }}
-                then 1 else 0
+                then 1
+            else 0
         end) as count_passives,
         sum(case when nps_score <= {{ var('nps_detractor_max') }} then 1 else 0 end)
             as count_detractors

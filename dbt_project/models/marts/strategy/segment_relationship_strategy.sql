@@ -26,7 +26,10 @@ levels as (
 
 buyers as (
 
-    select customer_type, value_tier, realised_profit
+    select
+        customer_type,
+        value_tier,
+        realised_profit
     from customers
     where count_purchases > 0
 

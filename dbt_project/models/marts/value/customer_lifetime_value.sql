@@ -75,7 +75,7 @@ realised as (
         coalesce(customer_orders.net_revenue, 0) as realised_revenue,
         coalesce(customer_orders.product_cost, 0) as product_cost,
         coalesce(customer_orders.order_cost_to_serve, 0)
-            + coalesce(customer_tickets.ticket_cost_to_serve, 0) as cost_to_serve
+        + coalesce(customer_tickets.ticket_cost_to_serve, 0) as cost_to_serve
     from customers
     left join customer_orders
         on customers.customer_id = customer_orders.customer_id

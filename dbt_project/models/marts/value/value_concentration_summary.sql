@@ -21,11 +21,13 @@ aggregated as (
         sum(realised_profit) as total_realised_profit,
         sum(case
             when profit_rank <= count_customers * {{ var('concentration_top_share') }}
-                then realised_profit else 0
+                then realised_profit
+            else 0
         end) as top_customers_profit,
         sum(case
             when profit_rank > count_customers * (1 - {{ var('concentration_bottom_share') }})
-                then realised_profit else 0
+                then realised_profit
+            else 0
         end) as bottom_customers_profit,
         sum(case when realised_profit < 0 then 1 else 0 end) as count_unprofitable_customers,
         sum(case when realised_profit < 0 then realised_profit else 0 end)

@@ -1,4 +1,4 @@
-{#- Raw service tickets, each row judged once (macros/judge_raw_rows.sql; the checks: base_crm__service_tickets.yml). -#}
+{#- Raw service tickets, each row judged once (macros/judge_raw_rows.sql; checks: base_crm__service_tickets.yml). -#}
 {%- set checks -%}
     {{ missing(['ticket_id', 'customer_id', 'opened_at', 'category']) }}
     {{ unparsable(['opened_at', 'first_responded_at', 'resolved_at']) }}

@@ -1,4 +1,4 @@
-{#- Raw survey responses, each row judged once (macros/judge_raw_rows.sql; the checks: base_crm__survey_responses.yml). -#}
+{#- Raw survey responses, each row judged once (macros/judge_raw_rows.sql; checks: base_crm__survey_responses.yml). -#}
 {%- set checks -%}
     {{ missing(['response_id', 'customer_id', 'responded_at']) }}
     {{ unparsable(['responded_at', 'csat_score', 'nps_score']) }}
