@@ -58,8 +58,9 @@ def measured(sample_warehouse, tmp_path_factory: pytest.TempPathFactory) -> pd.S
     simulate_campaign_responses(
         rows, responses, WAVE, window_days=30, base_rate=BASE_RATE, uplift=TRUE_UPLIFT, seed=9
     )
-    # A daily build: it reads only the response files, new in a folder of their own.
-    warehouse.built("--vars", f"{{as_of_date: '{AS_OF.isoformat()}'}}")
+    # A daily build of campaign_effect and what it reads: only the response
+    # files are new (in a folder of their own).
+    warehouse.built("--select", "+campaign_effect", "--vars", f"{{as_of_date: '{AS_OF}'}}")
     (effect,) = warehouse.query_df("select * from marts.campaign_effect").to_dict("records")
     return pd.Series(effect)
 
