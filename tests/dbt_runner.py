@@ -123,6 +123,8 @@ def _invoke(
         result = dbtRunner(manifest=manifest, callbacks=[collect]).invoke([*args, *_QUIET])
     # dbt-duckdb keeps the database open for the next command of the process;
     # close it, so that the test (or another warehouse) can open the file.
+    with contextlib.suppress(Exception):  # env() raises when no database was opened
+        DuckDBConnectionManager.env().close()
     DuckDBConnectionManager.close_all_connections()
     gc.collect()
     if result.exception is not None:
