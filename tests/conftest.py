@@ -21,6 +21,24 @@ def pytest_configure(config: pytest.Config) -> None:
         ensure_manifest()
 
 
+# The longest test files, started first (pytest-xdist then hands the others to
+# whichever worker is free), so the two workers finish about together.
+_LONGEST_FIRST = (
+    "test_dagster.py",
+    "test_incremental.py",
+    "test_marts_sample.py",
+    "test_publish.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        name = item.path.name
+        return _LONGEST_FIRST.index(name) if name in _LONGEST_FIRST else len(_LONGEST_FIRST)
+
+    items.sort(key=rank)
+
+
 def _built_once(
     tmp_path_factory: pytest.TempPathFactory,
     worker_id: str,
