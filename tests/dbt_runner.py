@@ -19,14 +19,16 @@ import gc
 import os
 import shutil
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from tempfile import mkdtemp
+from unittest import mock
 
 import duckdb
 import yaml
+
+from orchestration.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -77,32 +79,16 @@ class DbtResult:
         return self.returncode == 0
 
 
-@contextlib.contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
-    """os.environ with `values` set (dbt reads env_var() and its flags from it), then restored."""
-    saved = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
 def _dbt_environment(raw_dirs: tuple[Path, ...], work_dir: Path) -> dict[str, str]:
+    settings = Settings(
+        raw_dir=raw_dirs[0], build_path=work_dir / WAREHOUSE_FILE_NAME, temp_dir=work_dir / "tmp"
+    )
     return {
+        **settings.dbt_environment(),
         # DuckDB reads the files of several folders (its file_search_path) as one.
         "LOYALTY_RAW_DIR": ",".join(str(folder) for folder in raw_dirs),
-        "LOYALTY_DUCKDB_BUILD_PATH": str(work_dir / WAREHOUSE_FILE_NAME),
-        "LOYALTY_DUCKDB_TEMP_DIR": str(work_dir / "tmp"),
-        "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
-        "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR),
         "DBT_TARGET_PATH": str(work_dir / "target"),
         "DBT_LOG_PATH": str(work_dir / "logs"),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
     }
 
 
@@ -119,7 +105,8 @@ def _invoke(
         if event.info.level in ("info", "warn", "error") and event.info.msg:
             lines.append(event.info.msg)
 
-    with _environment(environment):
+    # dbt reads env_var() and its flags from os.environ; restored afterwards.
+    with mock.patch.dict(os.environ, environment):
         result = dbtRunner(manifest=manifest, callbacks=[collect]).invoke([*args, *_QUIET])
     # dbt-duckdb keeps the database open for the next command of the process;
     # close it, so that the test (or another warehouse) can open the file.
