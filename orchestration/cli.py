@@ -103,6 +103,13 @@ def dagster_dev(settings: Settings, extra_args: list[str]) -> int:
     extra_args go to the webserver (e.g. --host 127.0.0.1 --port 3001).
     """
     ensure_dagster_home(settings)
+    # Create the instance's storage once, here: on a new DAGSTER_HOME the
+    # daemon and the webserver would both create it at start, and can collide
+    # ("Version table 'alembic_version' has more than one head present").
+    from dagster import DagsterInstance
+
+    with DagsterInstance.get():
+        pass
     executables = Path(sys.executable).parent
     workspace = ["--workspace", str(REPO_ROOT / "workspace.yaml")]
     daemon = subprocess.Popen(
