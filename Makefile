@@ -18,7 +18,10 @@ DAGSTER_PORT ?= 3000
 $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet --constraint requirements.lock --editable '.[dev]'
+	# setuptools prints an information-only notice for every editable install of
+	# a package found in two folders (orchestration/ and seeds/); nothing to fix.
+	PYTHONWARNINGS='ignore:Editable installation' \
+		$(BIN)/pip install --quiet --constraint requirements.lock --editable '.[dev]'
 	# The dbt manifest Dagster loads, made locally (no network) at install time,
 	# with the environment runs give dbt (so runs can parse only what changed).
 	$(BIN)/python -m orchestration.cli dbt parse --quiet
