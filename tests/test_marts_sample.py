@@ -46,7 +46,13 @@ def _share(customers, planted, archetype: str, column: str, value: str) -> float
 
 
 def test_every_loyalty_class_occurs(customers):
-    assert set(customers["loyalty_class"]) == {"true", "latent", "spurious", "none", "unknown"}
+    assert set(customers["loyalty_class"]) == {
+        "true_loyalty",
+        "latent_loyalty",
+        "spurious_loyalty",
+        "no_loyalty",
+        "unknown",
+    }
 
 
 def test_every_customer_type_and_ladder_stage_occurs(customers):
@@ -81,10 +87,10 @@ def test_tiers_follow_the_configured_shares(customers):
 @pytest.mark.parametrize(
     ("archetype", "column", "value", "minimum_share"),
     [
-        ("true_loyal", "loyalty_class", "true", 0.8),
-        ("spurious_loyal", "loyalty_class", "spurious", 0.8),
-        ("latent_loyal", "loyalty_class", "latent", 0.8),
-        ("disloyal", "loyalty_class", "none", 0.8),
+        ("true_loyal", "loyalty_class", "true_loyalty", 0.8),
+        ("spurious_loyal", "loyalty_class", "spurious_loyalty", 0.8),
+        ("latent_loyal", "loyalty_class", "latent_loyalty", 0.8),
+        ("disloyal", "loyalty_class", "no_loyalty", 0.8),
         ("churned", "lifecycle_status", "churned", 0.95),
         ("prospect", "count_purchases", 0, 1.0),
         ("one_time", "count_purchases", 1, 0.95),

@@ -161,16 +161,16 @@ def test_value_tiers_follow_the_cut_offs(customers):
 
 EXPECTED_LOYALTY = {
     # customer: (loyalty class, ladder stage, lifecycle status, nps category)
-    "c01": ("true", "advocate", "active", "promoter"),
-    "c02": ("spurious", "repeat_customer", "active", "detractor"),
-    "c03": ("latent", "first_time_customer", "at_risk", "promoter"),
-    "c04": ("none", "first_time_customer", "at_risk", "detractor"),
+    "c01": ("true_loyalty", "advocate", "active", "promoter"),
+    "c02": ("spurious_loyalty", "repeat_customer", "active", "detractor"),
+    "c03": ("latent_loyalty", "first_time_customer", "at_risk", "promoter"),
+    "c04": ("no_loyalty", "first_time_customer", "at_risk", "detractor"),
     "c05": ("unknown", "repeat_customer", "active", "unknown"),
     "c06": ("unknown", "prospect", "never_purchased", "unknown"),
     "c07": ("unknown", "suspect", "never_purchased", "unknown"),
     "c08": ("unknown", "repeat_customer", "churned", "unknown"),
     # c10's first purchase (2026-05-01) is 60 days before the as-of date: new (< 90).
-    "c10": ("none", "first_time_customer", "new", "detractor"),
+    "c10": ("no_loyalty", "first_time_customer", "new", "detractor"),
     "c11": ("unknown", "first_time_customer", "new", "unknown"),
 }
 

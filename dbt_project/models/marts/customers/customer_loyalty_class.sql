@@ -138,11 +138,15 @@ final as (
         classified.is_high_attitude,
         case
             when classified.attitudinal_score is null then 'unknown'
-            when classified.is_high_behaviour and classified.is_high_attitude then 'true'
-            when classified.is_high_attitude then 'latent'
-            when classified.is_high_behaviour then 'spurious'
-            else 'none'
+            when classified.is_high_behaviour and classified.is_high_attitude then 'true_loyalty'
+            when classified.is_high_attitude then 'latent_loyalty'
+            when classified.is_high_behaviour then 'spurious_loyalty'
+            else 'no_loyalty'
         end as loyalty_class,
+        case
+            when classified.is_high_behaviour then 'high_repeat'
+            else 'low_repeat'
+        end as behavioural_loyalty_band,
         classified.nps_score,
         classified.nps_category,
         classified.count_referrals,

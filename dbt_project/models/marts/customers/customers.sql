@@ -138,6 +138,7 @@ final as (
         loyalty.behavioural_score,
         loyalty.attitudinal_score,
         loyalty.loyalty_class,
+        loyalty.behavioural_loyalty_band,
         loyalty_classes.loyalty_class_label_zh,
         loyalty.nps_score,
         loyalty.nps_category,
