@@ -25,6 +25,7 @@ from dagster import (
 from orchestration.campaigns import selection
 from orchestration.campaigns.config import CampaignConfig
 from orchestration.campaigns.engine import build_wave, history_rows, summary_rows
+from orchestration.campaigns.exports import write_holdout, write_send_list
 from orchestration.resources import WarehouseResource
 
 # The dbt model the wave appends to (keyed like the lists, see assets/dbt.py).
@@ -108,7 +109,9 @@ def build_campaign_wave(rules: CampaignConfig, timezone: ZoneInfo) -> AssetsDefi
             connection.execute("create schema if not exists campaigns")
             exports = {}
             for wave in lists:
-                frame = selection.export_frame(connection, wave, wave_date)
+                frame = selection.export_frame(
+                    connection, wave, wave_date, rules.settings.phone_country_code
+                )
                 exports[wave.campaign.name] = frame
                 connection.register("list_frame", frame)
                 connection.execute(
@@ -116,16 +119,17 @@ def build_campaign_wave(rules: CampaignConfig, timezone: ZoneInfo) -> AssetsDefi
                     "select * from list_frame"
                 )
                 connection.unregister("list_frame")
-                # UTF-8 with a byte order mark, so Excel shows Chinese names correctly.
-                frame.to_csv(
-                    folder / f"{wave.campaign.name}.csv", index=False, encoding="utf-8-sig"
-                )
-                frame.to_parquet(folder / f"{wave.campaign.name}.parquet", index=False)
+                write_send_list(frame, folder, wave.campaign.name, {})
             rows = history_rows(lists, wave_date)
             selection.record_wave(connection, rows, wave_date, [c.name for c in rules.campaigns])
             (count_history,) = connection.execute(
                 f"select count(*) from {selection.HISTORY_TABLE}"
             ).fetchone()
+        held_out = pd.concat(
+            [frame[frame["assignment"] == "holdout"] for frame in exports.values()],
+            ignore_index=True,
+        )
+        holdout_files = write_holdout(held_out, folder)
         summary = summary_rows(lists, wave_date)
         summary.to_csv(folder / "summary.csv", index=False, encoding="utf-8-sig")
         summary.to_json(folder / "summary.json", orient="records", indent=2, force_ascii=False)
@@ -134,13 +138,14 @@ def build_campaign_wave(rules: CampaignConfig, timezone: ZoneInfo) -> AssetsDefi
             frame = exports[wave.campaign.name]
             by_tier = frame["value_tier"].value_counts().sort_index()
             context.log.info(
-                f"{wave.campaign.name}: {len(frame)} customers ({wave.count_holdout} holdout) "
-                f"-> {folder / (wave.campaign.name + '.csv')}"
+                f"{wave.campaign.name}: {wave.count_treatment} customers to contact "
+                f"-> {folder / (wave.campaign.name + '.xlsx')} (.csv, .parquet); "
+                f"{wave.count_holdout} held out -> {holdout_files['csv']}"
             )
             yield MaterializeResult(
                 asset_key=campaign_key(wave.campaign.name),
                 metadata={
-                    "row_count": MetadataValue.int(len(frame)),
+                    "row_count": MetadataValue.int(wave.count_treatment),
                     "treatment": MetadataValue.int(wave.count_treatment),
                     "holdout": MetadataValue.int(wave.count_holdout),
                     "audience": MetadataValue.int(wave.audience_size),
@@ -150,7 +155,8 @@ def build_campaign_wave(rules: CampaignConfig, timezone: ZoneInfo) -> AssetsDefi
                     },
                     "by_value_tier": MetadataValue.json({k: int(v) for k, v in by_tier.items()}),
                     "wave_date": MetadataValue.text(wave_date.isoformat()),
-                    "export": MetadataValue.path(str(folder / f"{wave.campaign.name}.csv")),
+                    "export": MetadataValue.path(str(folder / f"{wave.campaign.name}.xlsx")),
+                    "holdout_file": MetadataValue.path(str(holdout_files["csv"])),
                     "table": MetadataValue.text(f"campaigns.{wave.campaign.name}"),
                     "preview": MetadataValue.md(_preview(frame)),
                 },

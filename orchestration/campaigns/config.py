@@ -37,6 +37,9 @@ class CampaignSettings:
     # With campaign, wave date and customer id it decides who is held out, so a
     # wave re-run gives the same lists.
     holdout_seed: int = 20261124
+    # Phone numbers given as bare digits are exported as `<code> <number>`,
+    # so a spreadsheet keeps them as text (a leading zero or + is never lost).
+    phone_country_code: str = "+86"
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,11 @@ def _settings(document: dict, path: Path) -> CampaignSettings:
     for key in ("frequency_cap_days", "holdout_seed"):
         if isinstance(values[key], bool) or not isinstance(values[key], int) or values[key] < 0:
             raise CampaignConfigError(f"{path}: settings.{key} must be a whole number >= 0.")
+    if not re.match(r"^\+\d{1,3}$", str(values["phone_country_code"])):
+        raise CampaignConfigError(
+            f"{path}: settings.phone_country_code must be + and 1 to 3 digits, e.g. '+86', "
+            f"not {values['phone_country_code']!r}."
+        )
     values["default_holdout_share"] = _share(
         values["default_holdout_share"], f"{path}, settings", "default_holdout_share"
     )

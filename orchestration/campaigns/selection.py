@@ -9,6 +9,7 @@ import pandas as pd
 
 from orchestration.campaigns.config import Campaign, CampaignConfigError
 from orchestration.campaigns.engine import HISTORY_COLUMNS, WaveList
+from orchestration.campaigns.exports import phone_as_text
 
 # The mart columns every list carries, then the contact details joined at the edge.
 LIST_COLUMNS: tuple[str, ...] = (
@@ -104,14 +105,19 @@ def record_wave(
 
 
 def export_frame(
-    connection: duckdb.DuckDBPyConnection, wave: WaveList, wave_date: date
+    connection: duckdb.DuckDBPyConnection, wave: WaveList, wave_date: date, country_code: str
 ) -> pd.DataFrame:
-    """The list as marketing receives it: mart columns, contact details, assignment, offer."""
+    """The list as marketing receives it: mart columns, contact details, assignment, offer.
+
+    The as-of date is the marts' (the data's last day), the wave date the
+    day the list is made; phone numbers are written as text (phone_as_text).
+    """
     connection.register("wave_members", wave.members[["customer_id", "assignment"]])
     try:
         frame = connection.execute(
             f"""
             select
+                customers.as_of_date,
                 {", ".join(f"customers.{column}" for column in LIST_COLUMNS)},
                 {", ".join(f"contacts.{column}" for column in CONTACT_COLUMNS)},
                 members.assignment
@@ -127,6 +133,7 @@ def export_frame(
         connection.unregister("wave_members")
     frame.insert(0, "campaign", wave.campaign.name)
     frame.insert(1, "wave_date", wave_date)
+    frame["phone"] = frame["phone"].map(lambda phone: phone_as_text(phone, country_code))
     frame["channel"] = wave.campaign.channel
     frame["offer_en"] = wave.campaign.offer_en
     frame["offer_zh"] = wave.campaign.offer_zh

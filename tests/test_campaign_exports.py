@@ -1,0 +1,143 @@
+"""The files of a wave: send lists hold only customers to contact, typed cells in the workbook."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from dagster import materialize
+from openpyxl import load_workbook
+
+from orchestration.assets.campaigns import build_campaign_wave
+from orchestration.campaigns.config import Campaign, CampaignConfig, CampaignSettings
+from orchestration.campaigns.exports import HOLDOUT_FILE, phone_as_text
+from orchestration.resources import WarehouseResource
+from orchestration.settings import Settings
+
+WAVE_DATE = "2026-07-01"
+PERSONAL = {"full_name", "email", "phone"}
+# What a spreadsheet turns into a boolean or a number when it opens a CSV.
+_SPREADSHEET_LITERAL = re.compile(r"^(true|false|[+-]?\d+(\.\d+)?([eE][+-]?\d+)?)$", re.IGNORECASE)
+
+
+def _campaign(name: str, priority: int, audience: str) -> Campaign:
+    return Campaign(
+        name=name,
+        goal="",
+        audience=audience,
+        priority=priority,
+        channel="sms",
+        offer_en="A gift.",
+        offer_zh="礼品。",
+        holdout_share=0.5,
+    )
+
+
+@pytest.fixture(scope="module")
+def wave_folder(tiny_warehouse, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One wave on the tiny fixture, half of each list held out."""
+    root = tmp_path_factory.mktemp("exports")
+    warehouse = tiny_warehouse.copy(root / "warehouse")
+    rules = CampaignConfig(
+        CampaignSettings(frequency_cap_days=0, holdout_seed=1),
+        [
+            _campaign("valuable", 1, "value_tier in ('platinum', 'gold')"),
+            _campaign("rest", 2, "1 = 1"),
+        ],
+    )
+    result = materialize(
+        [build_campaign_wave(rules, Settings().timezone_info)],
+        resources={
+            "warehouse": WarehouseResource(
+                raw_dir=str(warehouse.raw_dir),
+                build_path=str(warehouse.database_path),
+                exports_dir=str(root / "exports"),
+            )
+        },
+        run_config={"ops": {"campaign_wave": {"config": {"wave_date": WAVE_DATE}}}},
+    )
+    assert result.success
+    return root / "exports" / WAVE_DATE
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # UTF-8 BOM, for Excel
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_send_files_hold_no_holdout_and_the_holdout_file_no_personal_data(wave_folder):
+    holdout = pd.read_parquet(wave_folder / f"{HOLDOUT_FILE}.parquet")
+    assert set(holdout["assignment"]) == {"holdout"}
+    assert PERSONAL.isdisjoint(holdout.columns)
+    assert PERSONAL.isdisjoint(_read_csv(wave_folder / f"{HOLDOUT_FILE}.csv")[0])
+    held_out = set(holdout["customer_id"])
+    assert len(held_out) >= 2  # half of a dozen opted-in customers
+    sent = set()
+    for name in ("valuable", "rest"):
+        csv_ids = {row["customer_id"] for row in _read_csv(wave_folder / f"{name}.csv")}
+        parquet_ids = set(pd.read_parquet(wave_folder / f"{name}.parquet")["customer_id"])
+        rows = list(load_workbook(wave_folder / f"{name}.xlsx").active.values)
+        at = rows[0].index("customer_id / 客户编号")
+        xlsx_ids = {row[at] for row in rows[1:]}
+        assert csv_ids == parquet_ids == xlsx_ids, name
+        assert held_out.isdisjoint(csv_ids), name
+        sent |= csv_ids
+    # Everyone listed is either contacted or held out, never both. With this
+    # seed both of `valuable`'s customers are held out: its send files are
+    # empty but for the header.
+    assert sent and sent.isdisjoint(held_out)
+
+
+def test_the_workbook_has_typed_cells_and_a_frozen_bilingual_header(wave_folder):
+    sheet = load_workbook(wave_folder / "rest.xlsx").active
+    assert sheet.freeze_panes == "A2"
+    titles = [cell.value for cell in sheet[1]]
+    assert "customer_id / 客户编号" in titles
+    assert "phone / 电话" in titles
+    column = {title.split(" / ")[0]: number for number, title in enumerate(titles)}
+    rows = list(sheet.iter_rows(min_row=2))
+    assert rows
+    for row in rows:
+        for name in ("customer_id", "phone", "campaign", "loyalty_class"):
+            if row[column[name]].value is not None:
+                assert row[column[name]].data_type == "s", name
+                assert row[column[name]].number_format == "@", name
+        assert row[column["phone"]].value.startswith("+86 ")
+        for name in ("wave_date", "as_of_date", "last_purchase_date"):
+            cell = row[column[name]]
+            if cell.value is not None:
+                assert cell.is_date and type(cell.value) is dt.datetime, name
+                assert cell.number_format == "yyyy-mm-dd"
+        value = row[column["total_lifetime_value"]]
+        assert value.data_type == "n" and isinstance(value.value, int | float)
+    assert rows[0][column["wave_date"]].value == dt.datetime(2026, 7, 1)
+
+
+def test_no_csv_value_turns_into_a_boolean_or_a_number_in_a_spreadsheet(wave_folder):
+    numeric = {"total_lifetime_value"}  # real numbers, meant as numbers
+    for path in sorted(wave_folder.glob("*.csv")):
+        if path.name.startswith("summary"):
+            continue
+        for row in _read_csv(path):
+            for name, value in row.items():
+                if name not in numeric:
+                    assert not _SPREADSHEET_LITERAL.match(value), (path.name, name, value)
+
+
+@pytest.mark.parametrize(
+    ("given", "written"),
+    [
+        ("13812345678", "+86 13812345678"),
+        ("+8613812345678", "+86 13812345678"),
+        ("0755 1234 5678", "0755 1234 5678"),
+        ("+49 151 2345", "+49 151 2345"),
+        (None, None),
+    ],
+)
+def test_phone_numbers_are_written_as_text(given, written):
+    assert phone_as_text(given, "+86") == written
