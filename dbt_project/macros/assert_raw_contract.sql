@@ -8,9 +8,10 @@
     unit tests (which mock their sources) do not need the raw files.
 
     On DuckDB the raw tables are files (the source's external_location):
-    every file matching the table's pattern is checked on its own, since one
-    file of `orders*.csv` without `customer_id` would otherwise only show up
-    as nulls after union_by_name. Elsewhere the raw table's columns are read
+    every file matching the table's pattern is checked on its own (its header
+    row read with the folder's dialect, macros/read_raw_files.sql), since
+    each file is read with its own columns and one file of `orders*.csv`
+    without `customer_id` would otherwise only show up as nulls. Elsewhere the raw table's columns are read
     from the warehouse.
 
     All problems are collected and raised together as a compilation error
@@ -100,7 +101,6 @@
         {{ return(default__raw_contract_problems(source_name, table_name, required_columns)) }}
     {%- endif -%}
     {%- set reader, file_pattern = reader_call.group(1), reader_call.group(2) -%}
-    {%- set reader_options = ", header = true, all_varchar = true" if reader == 'read_csv' else "" -%}
 
     {%- set matching_files = run_query(
         "select file from glob(" ~ dbt.string_literal(dbt.escape_single_quotes(file_pattern)) ~ ") order by file"
@@ -115,11 +115,17 @@
     {%- endif -%}
 
     {%- set problems = [] -%}
+    {%- set dialect = raw_csv_dialect() if reader == 'read_csv' else none -%}
+    {%- set contract_columns = raw_contract_columns(source_name, table_name) | map(attribute='name') | list -%}
     {%- for file_path in matching_files -%}
-        {%- set file_columns = run_query(
-            "describe select * from " ~ reader ~ "("
-            ~ dbt.string_literal(dbt.escape_single_quotes(file_path)) ~ reader_options ~ ")"
-        ).columns[0].values() | map('lower') | list -%}
+        {%- if dialect -%}
+            {%- set file_columns = raw_csv_header(file_path, dialect, contract_columns) | map('lower') | list -%}
+        {%- else -%}
+            {%- set file_columns = run_query(
+                "describe select * from " ~ reader ~ "("
+                ~ dbt.string_literal(dbt.escape_single_quotes(file_path)) ~ ")"
+            ).columns[0].values() | map('lower') | list -%}
+        {%- endif -%}
         {%- set missing_columns = required_columns | reject('in', file_columns) | list -%}
         {%- if missing_columns -%}
             {%- do problems.append(

@@ -41,17 +41,18 @@
 
 {#-
     The files this base model has already read, as a list of SQL string
-    literals, looked up when the run starts. Literals (not a subquery) let the
-    warehouse skip those files without opening them.
+    literals (or, with as_text, of paths), looked up when the run starts.
+    Literals (not a subquery) let the warehouse skip those files without
+    opening them.
 -#}
-{% macro source_files_already_read() -%}
+{% macro source_files_already_read(as_text=false) -%}
     {%- set files = [] -%}
     {%- if execute -%}
         {%- set query -%}
             select distinct source_file from {{ this }} where source_file is not null order by 1
         {%- endset -%}
         {%- for file in run_query(query).columns[0].values() -%}
-            {%- do files.append("'" ~ (file | replace("'", "''")) ~ "'") -%}
+            {%- do files.append(file if as_text else "'" ~ (file | replace("'", "''")) ~ "'") -%}
         {%- endfor -%}
     {%- endif -%}
     {{ return(files) }}
@@ -61,11 +62,16 @@
 {#-
     The raw rows of a base model's source, with the file each came from:
     every row in a full build, only rows of files not read before in an
-    incremental one. A raw relation without file names (a warehouse table
-    instead of files) cannot say which rows are new: an incremental run then
-    fails with what to do instead of missing rows.
+    incremental one. CSV files on DuckDB were read by the model's pre-hook
+    (macros/read_raw_files.sql), which already left out the files read
+    before. A raw relation without file names (a warehouse table instead of
+    files) cannot say which rows are new: an incremental run then fails with
+    what to do instead of missing rows.
 -#}
 {% macro unread_raw_rows(source_name, table_name) %}
+    {%- if reads_raw_csv_files(source_name, table_name) %}
+    select * from {{ raw_temp_table(table_name, 'rows') }}
+    {%- else -%}
     {%- if execute and is_incremental() -%}
         {%- set present_columns = raw_relation_column_names(source_name, table_name) -%}
         {%- if present_columns is not none and 'filename' not in present_columns -%}
@@ -91,6 +97,7 @@
         {{ files_read | join(', ') }}
     )
     {%- endif -%}
+    {%- endif %}
     {%- endif %}
 {% endmacro %}
 

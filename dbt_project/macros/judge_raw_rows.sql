@@ -11,6 +11,13 @@
                          the rows it judged before of every key those rows
                          touch or that `keys_to_revisit` names, so that
                          copies and versions compare as in a full build.
+                         On DuckDB the model's pre-hook reads the CSV files
+                         (macros/read_raw_files.sql).
+      unreadable_lines   Lines of those files the CSV reader rejected: each
+                         becomes a quarantined row with its file, line number
+                         (source_line_number), the text of the line (raw_line)
+                         and a reason unreadable_line_* from the reader's
+                         error type; they are not checked further.
       copies_numbered    Exact copies: rows equal in every contract column are
                          numbered by file path; every copy after the first is
                          a duplicate (exact_copy) and is not checked.
@@ -35,7 +42,8 @@
                          and duplicate_kind (exact_copy / superseded_version),
                          source_file and the raw_<column> text; an incremental
                          model adds its unique_key (the judged key, see
-                         judgement_key) and refreshed_at.
+                         judgement_key; for an unreadable line its file and
+                         line number) and refreshed_at.
 
     Arguments:
       table_name         The raw table of source `source_name`.
@@ -64,6 +72,7 @@
 {%- set contract = raw_contract_columns(source_name, table_name) -%}
 {%- set contract_columns = contract | map(attribute='name') | list -%}
 {%- set judged_key = config.get('unique_key') if config.get('materialized') == 'incremental' else none -%}
+{{ config(pre_hook="{{ read_raw_files('" ~ source_name ~ "', '" ~ table_name ~ "') }}") }}
 with
 
 arrived as (
@@ -154,6 +163,21 @@ typed as (
 
 ),
 {% endfor %}
+unreadable_lines as (
+
+    {% if reads_raw_csv_files(source_name, table_name) -%}
+    select * from {{ raw_temp_table(table_name, 'unreadable_lines') }}
+    {%- else -%}
+    select
+        cast(null as {{ dbt.type_string() }}) as source_file,
+        cast(null as {{ dbt.type_bigint() }}) as source_line_number,
+        cast(null as {{ dbt.type_string() }}) as error_type,
+        cast(null as {{ dbt.type_string() }}) as raw_line
+    where false
+    {%- endif %}
+
+),
+
 parents_looked_up as (
 
     select
@@ -218,7 +242,7 @@ conflicts_flagged as (
 
 ),
 
-final as (
+judged as (
 
     select
         {%- for column in contract_columns %}
@@ -243,14 +267,53 @@ final as (
             when version_rank > 1 then 'superseded_version'
         end as duplicate_kind,
         source_file,
+        cast(null as {{ dbt.type_bigint() }}) as source_line_number,
         {%- for column in contract_columns %}
-        raw_{{ column }}{{ ',' if not loop.last or judged_key }}
+        raw_{{ column }},
         {%- endfor %}
-        {%- if judged_key %}
-        {{ judgement_key('raw_' ~ key) }} as {{ judged_key }},
-        {{ refreshed_at() }} as refreshed_at
+        cast(null as {{ dbt.type_string() }}) as raw_line
+        {%- if judged_key %},
+        {{ judgement_key('raw_' ~ key) }} as {{ judged_key }}
         {%- endif %}
     from conflicts_flagged
+
+),
+
+unreadable_judged as (
+
+    select
+        {%- for column in contract %}
+        cast(null as {{ column.data_type }}) as {{ column.name }},
+        {%- endfor %}
+        'quarantined' as row_status,
+        {{ unreadable_line_reason('error_type') }} as quarantine_reason,
+        cast(null as {{ dbt.type_string() }}) as duplicate_kind,
+        source_file,
+        source_line_number,
+        {%- for column in contract_columns %}
+        cast(null as {{ dbt.type_string() }}) as raw_{{ column }},
+        {%- endfor %}
+        raw_line
+        {%- if judged_key %},
+        'unreadable line ' || source_file || ':' || cast(source_line_number as {{ dbt.type_string() }})
+            as {{ judged_key }}
+        {%- endif %}
+    from unreadable_lines
+
+),
+
+final as (
+
+    select
+        *
+        {%- if judged_key %},
+        {{ refreshed_at() }} as refreshed_at
+        {%- endif %}
+    from (
+        select * from judged
+        union all
+        select * from unreadable_judged
+    ) as judged_rows
 
 )
 

@@ -1,0 +1,271 @@
+{#-
+    Reading the raw CSV files on DuckDB (docs/raw-data-contract.md, "Files").
+
+    The dialect is stated, never guessed: delimiter, quote, escape and header
+    come from the vars raw_csv_* (dbt_project.yml), overridden by the file
+    `loyalty_export.yml` in the raw folder when there is one. Each file is read
+    on its own with its own header (so files of one table may order or leave
+    out columns), every value as text, and with DuckDB's reject mechanism
+    (store_rejects): a line the reader cannot parse (wrong number of fields,
+    broken quoting, a truncated last line, bytes that are not UTF-8) does not
+    fail the build but is kept, with its file, line number and the reader's
+    error type, to become a quarantined row of the base model.
+
+    A base model reads its files once, in its pre-hook (`read_raw_files`),
+    into two temporary tables of its connection: the parsed rows and the
+    unreadable lines. The model's SQL selects from them (`raw_file_rows`,
+    `unreadable_raw_lines`).
+-#}
+
+{#- The name of the folder's dialect file and the settings it may hold. -#}
+{% macro raw_export_file_name() -%}
+    {{ return('loyalty_export.yml') }}
+{%- endmacro %}
+
+
+{#-
+    The CSV dialect of the raw folder: {delimiter, quote, escape, header},
+    the vars' defaults overridden by loyalty_export.yml.
+-#}
+{% macro raw_csv_dialect() %}
+    {%- set dialect = {
+        'delimiter': var('raw_csv_delimiter'),
+        'quote': var('raw_csv_quote'),
+        'escape': var('raw_csv_escape'),
+        'header': var('raw_csv_header'),
+    } -%}
+    {%- set settings = raw_export_settings() -%}
+    {%- for name in dialect if name in settings -%}
+        {%- do dialect.update({name: settings[name]}) -%}
+    {%- endfor -%}
+    {%- if dialect.header is not sameas true and dialect.header is not sameas false -%}
+        {{ exceptions.raise_compiler_error(
+            raw_export_file_name() ~ ": header must be true or false, not " ~ dialect.header ~ "."
+        ) }}
+    {%- endif -%}
+    {{ return(dialect) }}
+{% endmacro %}
+
+
+{#- The settings of loyalty_export.yml in the raw folder, {} when there is none. -#}
+{% macro raw_export_settings() %}
+    {%- if not execute -%}
+        {{ return({}) }}
+    {%- endif -%}
+    {%- set found = run_query(
+        "select file from glob('" ~ raw_export_file_name() ~ "') order by file limit 1"
+    ).columns[0].values() -%}
+    {%- if not found -%}
+        {{ return({}) }}
+    {%- endif -%}
+    {%- set text = run_query(
+        "select content from read_text(" ~ dbt.string_literal(dbt.escape_single_quotes(found[0])) ~ ")"
+    ).columns[0].values()[0] -%}
+    {%- set settings = fromyaml(text) or {} -%}
+    {%- set known = ['delimiter', 'quote', 'escape', 'header', 'encoding', 'files'] -%}
+    {%- set unknown = settings.keys() | reject('in', known) | list -%}
+    {%- if unknown -%}
+        {{ exceptions.raise_compiler_error(
+            found[0] ~ ": unknown setting(s) " ~ (unknown | join(', ')) ~ "; the file may set "
+            ~ (known | join(', ')) ~ " (docs/raw-data-contract.md)."
+        ) }}
+    {%- endif -%}
+    {{ return(settings) }}
+{% endmacro %}
+
+
+{#- True when this base model reads CSV files itself (DuckDB, csv format, not a unit test). -#}
+{% macro reads_raw_csv_files(source_name, table_name) %}
+    {{ return(
+        execute
+        and target.type == 'duckdb'
+        and var('raw_file_format', 'csv') == 'csv'
+        and not source(source_name, table_name).is_cte
+    ) }}
+{% endmacro %}
+
+
+{#- The CSV files of a raw table in the raw folder(s), sorted by path. -#}
+{% macro raw_csv_files(table_name) %}
+    {{ return(run_query(
+        "select file from glob(" ~ dbt.string_literal(table_name ~ '*.csv') ~ ") order by file"
+    ).columns[0].values() | list) }}
+{% endmacro %}
+
+
+{#- A SQL string literal. -#}
+{% macro raw_sql_text(value) -%}
+    {{ dbt.string_literal(dbt.escape_single_quotes(value | string)) }}
+{%- endmacro %}
+
+
+{#- The dialect options of read_csv, as stated (no detection). -#}
+{% macro raw_csv_dialect_options(dialect) -%}
+    delim = {{ raw_sql_text(dialect.delimiter) }}, quote = {{ raw_sql_text(dialect.quote) }},
+    escape = {{ raw_sql_text(dialect.escape) }}, auto_detect = false
+{%- endmacro %}
+
+
+{#-
+    The column names of one CSV file as its header row has them (parsed with
+    the folder's dialect), or the contract's columns in order when the
+    folder says its files have no header.
+-#}
+{% macro raw_csv_header(file_path, dialect, contract_columns) %}
+    {%- if not dialect.header -%}
+        {{ return(contract_columns) }}
+    {%- endif -%}
+    {%- set slots = [] -%}
+    {%- for position in range(256) -%}
+        {%- do slots.append("'column_" ~ position ~ "': 'varchar'") -%}
+    {%- endfor -%}
+    {%- set first_row = run_query(
+        "select * from read_csv(" ~ raw_sql_text(file_path) ~ ", " ~ raw_csv_dialect_options(dialect)
+        ~ ", header = false, columns = {" ~ (slots | join(', ')) ~ "}, null_padding = true,"
+        ~ " parallel = false, ignore_errors = true) limit 1"
+    ) -%}
+    {%- set names = [] -%}
+    {%- for row in first_row.rows -%}
+        {%- for value in row if value is not none -%}
+            {%- do names.append(value | trim) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(names) }}
+{% endmacro %}
+
+
+{#-
+    A select of one CSV file's rows: the contract columns in contract order
+    as text (null when the file lacks the column), then source_file. With
+    `rejects`, unparsable lines go to DuckDB's reject tables of that prefix.
+-#}
+{% macro raw_csv_file_select(file_path, dialect, contract_columns, rejects=none) %}
+    {%- set header = raw_csv_header(file_path, dialect, contract_columns) -%}
+    {%- set header_lower = header | map('lower') | list -%}
+    {%- set columns = [] -%}
+    {%- for name in header -%}
+        {%- do columns.append(raw_sql_text(name) ~ ": 'varchar'") -%}
+    {%- endfor -%}
+    {%- set select_list = [] -%}
+    {%- for column in contract_columns -%}
+        {%- if column in header_lower -%}
+            {%- set name = header[header_lower.index(column)] -%}
+            {%- do select_list.append('"' ~ (name | replace('"', '""')) ~ '" as ' ~ column) -%}
+        {%- else -%}
+            {%- do select_list.append('cast(null as varchar) as ' ~ column) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    select
+        {{ select_list | join(',\n        ') }},
+        {{ raw_sql_text(file_path) }} as source_file
+    from read_csv(
+        {{ raw_sql_text(file_path) }},
+        {{ raw_csv_dialect_options(dialect) }},
+        header = {{ 'true' if dialect.header else 'false' }},
+        columns = { {{- columns | join(', ') -}} }
+        {%- if rejects %},
+        store_rejects = true,
+        rejects_table = '{{ rejects }}_errors',
+        rejects_scan = '{{ rejects }}_scans'
+        {%- endif %}
+    )
+{% endmacro %}
+
+
+{#- The temporary tables a base model reads its files into. -#}
+{% macro raw_temp_table(table_name, kind) -%}
+    temp.main.raw_{{ table_name }}_{{ kind }}
+{%- endmacro %}
+
+
+{#-
+    Pre-hook of every base model: read the table's raw files (in an
+    incremental run only those no earlier run has read) into
+    raw_<table>_rows, and the lines the reader rejected into
+    raw_<table>_unreadable_lines (one row per line: file, line number, the
+    reader's error type and the line's text).
+-#}
+{% macro read_raw_files(source_name, table_name) %}
+    {%- if not reads_raw_csv_files(source_name, table_name) -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set contract_columns = raw_contract_columns(source_name, table_name) | map(attribute='name') | list -%}
+    {%- set dialect = raw_csv_dialect() -%}
+    {%- set files_read = source_files_already_read(as_text=true) if is_incremental() else [] -%}
+    {%- set files = raw_csv_files(table_name) | reject('in', files_read) | list -%}
+    {%- set rejects = 'raw_' ~ table_name ~ '_rejects' -%}
+    drop table if exists temp.main.{{ rejects }}_errors;
+    drop table if exists temp.main.{{ rejects }}_scans;
+    create or replace temp table {{ raw_temp_table(table_name, 'rows') }} as
+    {% for file_path in files %}
+    {{ raw_csv_file_select(file_path, dialect, contract_columns, rejects) }}
+    {% if not loop.last %}union all{% endif %}
+    {%- else %}
+    select
+        {%- for column in contract_columns %}
+        cast(null as varchar) as {{ column }},
+        {%- endfor %}
+        cast(null as varchar) as source_file
+    where false
+    {%- endfor %};
+    create or replace temp table {{ raw_temp_table(table_name, 'unreadable_lines') }} (
+        source_file varchar, source_line_number bigint, error_type varchar, raw_line varchar
+    );
+    {% if files -%}
+    insert into {{ raw_temp_table(table_name, 'unreadable_lines') }}
+    select
+        scans.file_path,
+        errors.line,
+        arg_min(cast(errors.error_type as varchar), errors.byte_position),
+        arg_min(errors.csv_line, errors.byte_position)
+    from temp.main.{{ rejects }}_errors as errors
+    inner join temp.main.{{ rejects }}_scans as scans
+        on errors.scan_id = scans.scan_id and errors.file_id = scans.file_id
+    group by scans.file_path, errors.line;
+    {%- endif %}
+{% endmacro %}
+
+
+{#-
+    The quarantine reason of a line the CSV reader rejected, from DuckDB's
+    error type (reject_errors.error_type).
+-#}
+{% macro unreadable_line_reason(error_type) -%}
+    case {{ error_type }}
+        when 'TOO MANY COLUMNS' then 'unreadable_line_too_many_fields'
+        when 'MISSING COLUMNS' then 'unreadable_line_too_few_fields'
+        when 'UNQUOTED VALUE' then 'unreadable_line_broken_quoting'
+        when 'INVALID ENCODING' then 'unreadable_line_invalid_bytes'
+        when 'LINE SIZE OVER MAXIMUM' then 'unreadable_line_too_long'
+        else 'unreadable_line'
+    end
+{%- endmacro %}
+
+
+{#-
+    For the raw_rows_reconcile test: how many rows the raw files of a table
+    hold, as the CSV reader sees them: the rows it parsed plus the lines it
+    rejected. Read at compile time, in the test's own connection.
+-#}
+{% macro raw_csv_row_count(source_name, table_name) %}
+    {%- set contract_columns = raw_contract_columns(source_name, table_name) | map(attribute='name') | list -%}
+    {%- set dialect = raw_csv_dialect() -%}
+    {%- set rejects = 'raw_' ~ table_name ~ '_count_rejects' -%}
+    {%- set files = raw_csv_files(table_name) -%}
+    {%- if not files -%}
+        {{ return(0) }}
+    {%- endif -%}
+    {%- do run_query("drop table if exists temp.main." ~ rejects ~ "_errors") -%}
+    {%- do run_query("drop table if exists temp.main." ~ rejects ~ "_scans") -%}
+    {%- set selects = [] -%}
+    {%- for file_path in files -%}
+        {%- do selects.append(raw_csv_file_select(file_path, dialect, contract_columns, rejects)) -%}
+    {%- endfor -%}
+    {%- set parsed = run_query(
+        "select count(*) from (" ~ (selects | join(' union all ')) ~ ") as raw_rows"
+    ).columns[0].values()[0] -%}
+    {%- set unreadable = run_query(
+        "select count(*) from (select distinct scan_id, file_id, line from temp.main." ~ rejects ~ "_errors)"
+    ).columns[0].values()[0] -%}
+    {{ return(parsed + unreadable) }}
+{% endmacro %}
