@@ -29,12 +29,18 @@ def _order_money(lines) -> tuple[float, float]:
     return revenue, cost
 
 
-def _purchases(customer_id: str) -> list[tuple[date, float, float]]:
+def _completed(customer_id: str) -> list[tuple[date, float, float]]:
+    """(day, net revenue, product cost) of the customer's completed orders."""
     return sorted(
         (_day(at), *_order_money(lines))
         for _, customer, at, status, lines in tiny.ORDERS
         if customer == customer_id and status == "completed"
     )
+
+
+def _purchases(customer_id: str) -> list[tuple[date, float, float]]:
+    """Purchases: completed orders with net revenue above 0 (none on the same day here)."""
+    return [order for order in _completed(customer_id) if order[1] > 0]
 
 
 def _order_cost_to_serve(customer_id: str) -> float:
@@ -52,9 +58,9 @@ def _intervals(customer_id: str) -> list[int]:
 
 
 def _realised(customer_id: str) -> tuple[float, float, float]:
-    purchases = _purchases(customer_id)
-    revenue = sum(p[1] for p in purchases)
-    cost = sum(p[2] for p in purchases)
+    completed = _completed(customer_id)
+    revenue = sum(p[1] for p in completed)
+    cost = sum(p[2] for p in completed)
     tickets = sum(1 for ticket in tiny.TICKETS if ticket[1] == customer_id)
     cost_to_serve = _order_cost_to_serve(customer_id) + tickets * COST_PER_TICKET
     return revenue, cost, revenue - cost - cost_to_serve
@@ -79,7 +85,7 @@ def _potential(customer_id: str) -> tuple[str, float, float]:
         method, interval = "population_rate_fallback", _population_interval()
     recency = (AS_OF - purchases[-1][0]).days
     p_active = 1.0 if recency <= interval else math.exp(-(recency - interval) / interval)
-    margin = sum(p[1] - p[2] for p in purchases) - _order_cost_to_serve(customer_id)
+    margin = sum(p[1] - p[2] for p in _completed(customer_id)) - _order_cost_to_serve(customer_id)
     per_purchase = margin / len(purchases)
     monthly_rate = (1 + ANNUAL_RATE) ** (1 / 12) - 1
     annuity = sum((1 + monthly_rate) ** -month for month in range(1, HORIZON_MONTHS + 1))
@@ -139,6 +145,28 @@ def test_hand_checked_headline_numbers(clv):
     assert float(clv.loc["c09", "realised_profit"]) == pytest.approx(230 - 80 - 5 - 13)
     # Population interval for one-time buyers: median of 30, 31, 45.67, 89, 120.
     assert _population_interval() == pytest.approx(137 / 3)
+
+
+def test_a_zero_value_order_is_flagged_and_not_a_purchase(tiny_warehouse, customers, clv):
+    # c12: purchases on 02-01 and 06-01 (4 x 50 each) and o123 on 03-01, 50
+    # fully discounted: completed with net revenue 0, so flagged and not a
+    # purchase. Two purchase days, one interval of 120 days; the order's
+    # product cost 30 and cost to serve 5 still count:
+    # 400 - (240 + 30) - 3 x 5 = 115.
+    flagged = tiny_warehouse.query(
+        "select order_id, is_purchase, is_zero_or_negative_net, purchase_sequence_number"
+        " from marts.orders where customer_id = 'c12' order by ordered_at"
+    )
+    assert flagged == [
+        ("o121", True, False, 1),
+        ("o123", False, True, None),
+        ("o122", True, False, 2),
+    ]
+    row = customers.loc["c12"]
+    assert (row["count_purchases"], row["count_zero_or_negative_net_orders"]) == (2, 1)
+    assert row["is_repeat_purchaser"]
+    assert row["loyalty_ladder_stage"] == "repeat_customer"
+    assert float(clv.loc["c12", "realised_profit"]) == pytest.approx(115.0)
 
 
 def test_value_tiers_follow_the_cut_offs(customers):

@@ -17,6 +17,12 @@ customer_orders as (
 
 ),
 
+purchase_facts as (
+
+    select * from {{ ref('int_customers_purchase_facts') }}
+
+),
+
 latest_surveys as (
 
     select * from {{ ref('int_survey_responses_latest_per_customer') }}
@@ -31,7 +37,7 @@ customer_tickets as (
 
 lifetime_value as (
 
-    select * from {{ ref('customer_lifetime_value') }}
+    select * from {{ ref('int_customers_lifetime_value') }}
 
 ),
 
@@ -50,12 +56,12 @@ final as (
 
     select
         customers.customer_id,
-        coalesce(customer_orders.count_purchases, 0) as count_purchases,
-        coalesce(customer_orders.count_purchases_in_lookback, 0) as count_purchases_in_lookback,
-        customer_orders.days_since_first_purchase,
-        customer_orders.days_since_last_purchase,
-        coalesce(customer_orders.count_purchase_intervals, 0) as count_purchase_intervals,
-        customer_orders.median_purchase_interval_days,
+        coalesce(purchase_facts.count_purchases, 0) as count_purchases,
+        coalesce(purchase_facts.count_purchases_in_lookback, 0) as count_purchases_in_lookback,
+        purchase_facts.tenure_days as days_since_first_purchase,
+        purchase_facts.days_since_last_purchase,
+        coalesce(purchase_facts.count_purchase_intervals, 0) as count_purchase_intervals,
+        purchase_facts.median_purchase_interval_days,
         coalesce(customer_orders.count_categories_purchased_in_lookback, 0)
             as count_categories_purchased_in_lookback,
         coalesce(customer_orders.has_purchased_new_product, false) as has_purchased_new_product,
@@ -81,6 +87,8 @@ final as (
     from customers
     left join customer_orders
         on customers.customer_id = customer_orders.customer_id
+    left join purchase_facts
+        on customers.customer_id = purchase_facts.customer_id
     left join latest_surveys
         on customers.customer_id = latest_surveys.customer_id
     left join customer_tickets

@@ -1,63 +1,42 @@
 {#-
     The per-customer summary the predictive lifetime value models read
-    (BG/NBD and Gamma-Gamma), as of the as-of date, in WEEKS:
+    (BG/NBD, MBG/NBD, Pareto/NBD and Gamma-Gamma), as of the as-of date, in
+    WEEKS, from the purchase facts:
 
-      frequency     repeat purchases: purchase days after the first one
-                    (several orders on one day are one purchase)
+      frequency     repeat purchases: purchase days after the first
       recency_weeks weeks from the first to the last purchase day
       age_weeks     weeks from the first purchase day to the as-of date (T)
+      mean_repeat_spend
+                    mean net revenue of the repeat purchase days (what
+                    Gamma-Gamma is fitted on); null without repeats
       mean_repeat_margin
-                    mean margin of the repeat purchase days: net revenue -
-                    product cost - order cost to serve; null without repeats
+                    mean of net revenue - product cost - order cost to
+                    serve over the repeat purchase days; null without repeats
 
-    One row per customer with at least one completed purchase.
+    One row per customer with at least one purchase.
 -#}
 with
 
-orders as (
+purchase_facts as (
 
-    select * from {{ ref('int_orders_priced') }}
-
-),
-
-as_of as (
-
-    select * from {{ ref('int_as_of_date') }}
-
-),
-
-purchases_in_scope as (
-
-    select orders.*
-    from orders
-    cross join as_of
-    where orders.is_purchase
-        and orders.ordered_date <= as_of.as_of_date
+    select * from {{ ref('int_customers_purchase_facts') }}
 
 ),
 
 purchase_days as (
 
-    select
-        customer_id,
-        ordered_date as purchase_date,
-        sum(gross_margin - cost_to_serve) as margin,
-        row_number() over (partition by customer_id order by ordered_date) as purchase_number
-    from purchases_in_scope
-    group by customer_id, ordered_date
+    select * from {{ ref('int_customer_purchase_days') }}
 
 ),
 
-summarised as (
+repeat_purchases_aggregated as (
 
     select
         customer_id,
-        count(*) - 1 as frequency,
-        min(purchase_date) as first_purchase_date,
-        max(purchase_date) as last_purchase_date,
-        avg(case when purchase_number > 1 then margin end) as mean_repeat_margin,
-        sum(margin) as total_margin
+        avg(net_revenue) as mean_repeat_spend,
+        avg(margin_after_cost_to_serve) as mean_repeat_margin
     from purchase_days
+    where purchase_number > 1
     group by customer_id
 
 ),
@@ -65,21 +44,20 @@ summarised as (
 final as (
 
     select
-        summarised.customer_id,
-        as_of.as_of_date,
-        cast(summarised.frequency as integer) as frequency,
+        purchase_facts.customer_id,
+        purchase_facts.as_of_date,
+        purchase_facts.count_repeat_purchases as frequency,
         cast(
-            {{ days_between('summarised.first_purchase_date', 'summarised.last_purchase_date') }} / 7.0
-            as double precision
+            {{ days_between('purchase_facts.first_purchase_date', 'purchase_facts.last_purchase_date') }}
+            / 7.0 as double precision
         ) as recency_weeks,
-        cast(
-            {{ days_between('summarised.first_purchase_date', 'as_of.as_of_date') }} / 7.0
-            as double precision
-        ) as age_weeks,
-        cast(summarised.mean_repeat_margin as double precision) as mean_repeat_margin,
-        cast(summarised.total_margin as double precision) as total_margin
-    from summarised
-    cross join as_of
+        cast(purchase_facts.tenure_days / 7.0 as double precision) as age_weeks,
+        cast(repeat_purchases_aggregated.mean_repeat_spend as double precision) as mean_repeat_spend,
+        cast(repeat_purchases_aggregated.mean_repeat_margin as double precision)
+            as mean_repeat_margin
+    from purchase_facts
+    left join repeat_purchases_aggregated
+        on purchase_facts.customer_id = repeat_purchases_aggregated.customer_id
 
 )
 

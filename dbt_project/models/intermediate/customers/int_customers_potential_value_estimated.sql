@@ -26,6 +26,12 @@ customer_orders as (
 
 ),
 
+purchase_facts as (
+
+    select * from {{ ref('int_customers_purchase_facts') }}
+
+),
+
 population_rate as (
 
     select
@@ -33,7 +39,7 @@ population_rate as (
             {{ median('mean_purchase_interval_days') }},
             {{ var('default_purchase_interval_days') }}
         ) as population_interval_days
-    from customer_orders
+    from purchase_facts
     where count_purchases >= {{ var('clv_min_orders_for_rate') }}
 
 ),
@@ -41,27 +47,28 @@ population_rate as (
 intervals as (
 
     select
-        customer_orders.customer_id,
-        customer_orders.count_purchases,
-        customer_orders.days_since_last_purchase,
+        purchase_facts.customer_id,
+        purchase_facts.count_purchases,
+        purchase_facts.days_since_last_purchase,
         (customer_orders.gross_margin - customer_orders.order_cost_to_serve)
-        / customer_orders.count_purchases as expected_margin_per_purchase,
+        / purchase_facts.count_purchases as expected_margin_per_purchase,
         case
-            when customer_orders.count_purchases >= {{ var('clv_min_orders_for_rate') }}
+            when purchase_facts.count_purchases >= {{ var('clv_min_orders_for_rate') }}
                 then 'customer_rate'
             else 'population_rate_fallback'
         end as potential_value_method,
         greatest(
             case
-                when customer_orders.count_purchases >= {{ var('clv_min_orders_for_rate') }}
-                    then customer_orders.mean_purchase_interval_days
+                when purchase_facts.count_purchases >= {{ var('clv_min_orders_for_rate') }}
+                    then purchase_facts.mean_purchase_interval_days
                 else population_rate.population_interval_days
             end,
             1
         ) as expected_interval_days
-    from customer_orders
+    from purchase_facts
+    inner join customer_orders
+        on purchase_facts.customer_id = customer_orders.customer_id
     cross join population_rate
-    where customer_orders.count_purchases > 0
 
 ),
 

@@ -7,7 +7,7 @@ with
 
 lifetime_value as (
 
-    select * from {{ ref('customer_lifetime_value') }}
+    select * from {{ ref('int_customers_lifetime_value') }}
 
 ),
 

@@ -2,7 +2,13 @@
     One row per valid order, with money after discounts and returns
     and the customer's order sequence. Cancelled and returned
     orders bring no revenue and no product cost; a returned order still cost
-    its fulfilment and return handling. Every order is here, whatever the
+    its fulfilment and return handling.
+
+    The one definition of a purchase: a completed order with net revenue
+    above 0. A completed order with net revenue 0 or below (fully
+    discounted, a free replacement) keeps its money and its cost to serve
+    but is flagged is_zero_or_negative_net and is not a purchase: it starts
+    no purchase day, rhythm or repeat. Every order is here, whatever the
     as-of date: the models that read it keep the orders on or before it.
 
     Incremental per customer: a late order changes the sequence numbers and
@@ -95,7 +101,10 @@ joined as (
         cast(orders_in_scope.ordered_at as date) as ordered_date,
         orders_in_scope.status,
         orders_in_scope.channel,
-        orders_in_scope.status = 'completed' as is_purchase,
+        orders_in_scope.status = 'completed'
+        and coalesce(line_totals.net_revenue_before_status, 0) > 0 as is_purchase,
+        orders_in_scope.status = 'completed'
+        and coalesce(line_totals.net_revenue_before_status, 0) <= 0 as is_zero_or_negative_net,
         coalesce(line_totals.count_lines, 0) as count_lines,
         coalesce(line_totals.count_units, 0) as count_units,
         coalesce(line_totals.gross_revenue, 0) as gross_revenue,
@@ -114,8 +123,8 @@ money_after_status as (
 
     select
         *,
-        case when is_purchase then net_revenue_before_status else 0 end as net_revenue,
-        case when is_purchase then product_cost_before_status else 0 end as product_cost,
+        case when status = 'completed' then net_revenue_before_status else 0 end as net_revenue,
+        case when status = 'completed' then product_cost_before_status else 0 end as product_cost,
         case
             when status = 'completed' then {{ var('cost_to_serve_per_order') }}
             when status = 'returned'
@@ -163,6 +172,7 @@ final as (
         status,
         channel,
         is_purchase,
+        is_zero_or_negative_net,
         cast(count_lines as integer) as count_lines,
         cast(count_units as integer) as count_units,
         cast(gross_revenue as decimal(18, 2)) as gross_revenue,

@@ -1,176 +1,46 @@
-{#-
-    Loyalty as behaviour x attitude (docs/marts.md).
-
-    behavioural_score (0-1) = var behaviour_frequency_weight x frequency
-                              + (1 - that weight) x recency, where
-      frequency = purchases in the last var behaviour_lookback_days
-                  / var behaviour_target_orders (capped at 1)
-      recency   = 1 while the last purchase is within the customer's rhythm,
-                  else rhythm / days since the last purchase
-      rhythm    = the customer's median interval between purchases when they
-                  have at least var rhythm_min_intervals intervals, else
-                  var default_purchase_interval_days
-    attitudinal_score (1-5) = mean of trust, preference and repurchase intent
-    in the latest survey within var survey_recency_days; none: unknown.
--#}
+{#- Computed once, in int_customers_loyalty_classified; this mart publishes its columns. -#}
 with
 
-signals as (
+loyalty_classified as (
 
-    select * from {{ ref('int_customer_loyalty_signals') }}
-
-),
-
-as_of as (
-
-    select * from {{ ref('int_as_of_date') }}
-
-),
-
-rhythm as (
-
-    select
-        *,
-        count_purchase_intervals >= {{ var('rhythm_min_intervals') }} as has_own_rhythm,
-        case
-            when count_purchase_intervals >= {{ var('rhythm_min_intervals') }}
-                then median_purchase_interval_days
-            else {{ var('default_purchase_interval_days') }}
-        end as rhythm_days
-    from signals
-
-),
-
-scored as (
-
-    select
-        *,
-        least(
-            1.0,
-            count_purchases_in_lookback * 1.0 / {{ var('behaviour_target_orders') }}
-        ) as frequency_component,
-        case
-            when count_purchases = 0 then 0.0
-            when days_since_last_purchase <= rhythm_days then 1.0
-            else rhythm_days * 1.0 / days_since_last_purchase
-        end as recency_component,
-        case
-            when has_own_rhythm
-                then greatest(
-                        {{ var('lifecycle_rhythm_min_days') }},
-                        {{ var('lifecycle_rhythm_at_risk_factor') }} * median_purchase_interval_days
-                    )
-            else {{ var('lifecycle_at_risk_days') }}
-        end as at_risk_after_days,
-        case
-            when has_own_rhythm
-                then greatest(
-                        {{ var('lifecycle_rhythm_min_days') }},
-                        {{ var('lifecycle_rhythm_churned_factor') }} * median_purchase_interval_days
-                    )
-            else {{ var('lifecycle_churned_days') }}
-        end as churned_after_days
-    from rhythm
-
-),
-
-behaviour as (
-
-    select
-        *,
-        {{ var('behaviour_frequency_weight') }} * frequency_component
-        + (1 - {{ var('behaviour_frequency_weight') }}) * recency_component as behavioural_score
-    from scored
-
-),
-
-classified as (
-
-    select
-        *,
-        behavioural_score >= {{ var('behaviour_high_threshold') }} as is_high_behaviour,
-        attitudinal_score >= {{ var('attitude_high_threshold') }} as is_high_attitude,
-        case
-            when nps_score is null then 'unknown'
-            when nps_score >= {{ var('nps_promoter_min') }} then 'promoter'
-            when nps_score <= {{ var('nps_detractor_max') }} then 'detractor'
-            else 'passive'
-        end as nps_category,
-        case
-            when count_purchases = 0 then 'never_purchased'
-            when days_since_last_purchase > churned_after_days then 'churned'
-            -- BG/NBD's probability alive, where the model was fitted.
-            when is_probability_active_modelled
-                and probability_active < {{ var('lifecycle_churned_below_probability_active') }}
-                then 'churned'
-            when days_since_last_purchase > at_risk_after_days then 'at_risk'
-            when is_probability_active_modelled
-                and probability_active < {{ var('lifecycle_at_risk_below_probability_active') }}
-                then 'at_risk'
-            when days_since_first_purchase < {{ var('lifecycle_new_days') }} then 'new'
-            else 'active'
-        end as lifecycle_status,
-        1 - probability_active as churn_risk_score
-    from behaviour
+    select * from {{ ref('int_customers_loyalty_classified') }}
 
 ),
 
 final as (
 
     select
-        classified.customer_id,
-        as_of.as_of_date,
-        classified.count_purchases,
-        classified.count_purchases_in_lookback,
-        classified.days_since_last_purchase,
-        cast(classified.median_purchase_interval_days as double precision)
-            as median_purchase_interval_days,
-        classified.has_own_rhythm,
-        cast(classified.frequency_component as double precision) as frequency_component,
-        cast(classified.recency_component as double precision) as recency_component,
-        cast(round(classified.behavioural_score, 4) as double precision) as behavioural_score,
-        classified.is_high_behaviour,
-        classified.count_categories_purchased_in_lookback,
-        classified.has_purchased_new_product,
-        classified.has_recent_survey,
-        classified.latest_survey_date,
-        cast(round(classified.attitudinal_score, 4) as double precision) as attitudinal_score,
-        classified.is_high_attitude,
-        case
-            when classified.attitudinal_score is null then 'unknown'
-            when classified.is_high_behaviour and classified.is_high_attitude then 'true_loyalty'
-            when classified.is_high_attitude then 'latent_loyalty'
-            when classified.is_high_behaviour then 'spurious_loyalty'
-            else 'no_loyalty'
-        end as loyalty_class,
-        case
-            when classified.is_high_behaviour then 'high_repeat'
-            else 'low_repeat'
-        end as behavioural_loyalty_band,
-        classified.nps_score,
-        classified.nps_category,
-        classified.count_referrals,
-        case
-            when classified.count_purchases = 0 and classified.has_shown_interest then 'prospect'
-            when classified.count_purchases = 0 then 'suspect'
-            when classified.count_purchases = 1 then 'first_time_customer'
-            when classified.nps_category = 'promoter' or classified.count_referrals > 0 then 'advocate'
-            else 'repeat_customer'
-        end as loyalty_ladder_stage,
-        cast(classified.at_risk_after_days as double precision) as at_risk_after_days,
-        cast(classified.churned_after_days as double precision) as churned_after_days,
-        classified.lifecycle_status,
-        cast(classified.probability_active as double precision) as probability_active,
-        cast(classified.churn_risk_score as double precision) as churn_risk_score,
-        case
-            when classified.churn_risk_score is null then 'not_applicable'
-            when classified.churn_risk_score >= {{ var('churn_risk_high_min') }} then 'high'
-            when classified.churn_risk_score >= {{ var('churn_risk_medium_min') }} then 'medium'
-            else 'low'
-        end as churn_risk_band,
-        classified.count_open_complaints
-    from classified
-    cross join as_of
+        customer_id,
+        as_of_date,
+        count_purchases,
+        count_purchases_in_lookback,
+        days_since_last_purchase,
+        median_purchase_interval_days,
+        has_own_rhythm,
+        frequency_component,
+        recency_component,
+        behavioural_score,
+        is_high_behaviour,
+        count_categories_purchased_in_lookback,
+        has_purchased_new_product,
+        has_recent_survey,
+        latest_survey_date,
+        attitudinal_score,
+        is_high_attitude,
+        loyalty_class,
+        behavioural_loyalty_band,
+        nps_score,
+        nps_category,
+        count_referrals,
+        loyalty_ladder_stage,
+        at_risk_after_days,
+        churned_after_days,
+        lifecycle_status,
+        probability_active,
+        churn_risk_score,
+        churn_risk_band,
+        count_open_complaints
+    from loyalty_classified
 
 )
 

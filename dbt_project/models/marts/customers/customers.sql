@@ -1,7 +1,9 @@
 {#-
     One row per customer: attributes (no personal data: names, e-mail and
-    phone live in schema restricted) joined with value, tier, RFM, loyalty,
-    lifecycle and service. The table a BI tool starts from.
+    phone live in schema restricted) joined with the intermediate customer
+    models: purchase facts, value, tier and RFM, loyalty, lifecycle and
+    service. The table a BI tool starts from, and the only mart that joins
+    them.
 -#}
 with
 
@@ -17,6 +19,12 @@ customer_orders as (
 
 ),
 
+purchase_facts as (
+
+    select * from {{ ref('int_customers_purchase_facts') }}
+
+),
+
 customer_tickets as (
 
     select * from {{ ref('int_service_tickets_aggregated_to_customers') }}
@@ -25,19 +33,19 @@ customer_tickets as (
 
 lifetime_value as (
 
-    select * from {{ ref('customer_lifetime_value') }}
+    select * from {{ ref('int_customers_lifetime_value') }}
 
 ),
 
 segment_tiers as (
 
-    select * from {{ ref('customer_segment_tier') }}
+    select * from {{ ref('int_customers_tiered') }}
 
 ),
 
 loyalty as (
 
-    select * from {{ ref('customer_loyalty_class') }}
+    select * from {{ ref('int_customers_loyalty_classified') }}
 
 ),
 
@@ -114,9 +122,13 @@ final as (
         lifetime_value.count_purchases,
         coalesce(customer_orders.count_returned_orders, 0) as count_returned_orders,
         coalesce(customer_orders.count_cancelled_orders, 0) as count_cancelled_orders,
-        customer_orders.first_purchase_date,
-        customer_orders.last_purchase_date,
-        customer_orders.days_since_last_purchase,
+        coalesce(customer_orders.count_zero_or_negative_net_orders, 0)
+            as count_zero_or_negative_net_orders,
+        coalesce(purchase_facts.is_repeat_purchaser, false) as is_repeat_purchaser,
+        purchase_facts.first_purchase_date,
+        purchase_facts.last_purchase_date,
+        purchase_facts.tenure_days,
+        purchase_facts.days_since_last_purchase,
         coalesce(customer_orders.count_categories_purchased, 0) as count_categories_purchased,
         lifetime_value.realised_revenue,
         lifetime_value.product_cost,
@@ -179,6 +191,8 @@ final as (
         on customers.customer_id = consent.customer_id
     left join customer_orders
         on customers.customer_id = customer_orders.customer_id
+    left join purchase_facts
+        on customers.customer_id = purchase_facts.customer_id
     left join customer_tickets
         on customers.customer_id = customer_tickets.customer_id
     left join regular_cycles_aggregated

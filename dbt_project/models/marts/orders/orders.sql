@@ -38,6 +38,7 @@ final as (
         status,
         channel,
         is_purchase,
+        is_zero_or_negative_net,
         count_lines,
         count_units,
         gross_revenue,
