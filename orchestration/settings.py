@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 DATA_DIR = REPO_ROOT / "data"
+BUNDLED_SAMPLE_DIR = REPO_ROOT / "seeds" / "sample"
 
 
 def _setting(variable: str, default: Any, description: str) -> Any:
@@ -33,7 +34,7 @@ class Settings:
     """One run's settings; each field names its environment variable and says what it is."""
 
     raw_dir: Path = _setting(
-        "LOYALTY_RAW_DIR", REPO_ROOT / "seeds" / "sample", "Folder of the raw export files."
+        "LOYALTY_RAW_DIR", BUNDLED_SAMPLE_DIR, "Folder of the raw export files."
     )
     build_path: Path = _setting(
         "LOYALTY_DUCKDB_BUILD_PATH",

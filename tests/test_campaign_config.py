@@ -60,6 +60,22 @@ def test_a_good_file_loads_with_defaults(tmp_path):
         ),
         (("channel: email", "channel: email\n    holdout_share: 1.5"), "holdout_share must be"),
         (("channel: email", "channel: email\n    max_customers: 0"), "max_customers must be"),
+        (
+            ("channel: email", "channel: email\n    holdout_share: -0.1"),
+            "campaign #1 (rewards): holdout_share must be a number from 0 to below 1, not -0.1",
+        ),
+        (
+            ("frequency_cap_days: 7", "frequency_cap_days: 7\n  global_control_share: -0.05"),
+            "settings: global_control_share must be a number from 0 to below 1",
+        ),
+        (
+            ("frequency_cap_days: 7", "frequency_cap_days: 7\n  holdout_period_days: 0"),
+            "settings.holdout_period_days must be a whole number >= 1",
+        ),
+        (
+            ("frequency_cap_days: 7", "frequency_cap_days: 7\n  phone_country_code: +86"),
+            "phone_country_code must be + and 1 to 3 digits",
+        ),
         (("channel: email", "channel: email\n    colour: red"), "unknown key(s) ['colour']"),
         (("frequency_cap_days: 7", "frequency_cap_days: -1"), "frequency_cap_days must be"),
         (("name: rewards", "name: Rewards!"), "must be lower_snake_case"),

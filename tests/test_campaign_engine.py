@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from orchestration.assets.campaigns import StaleDataError, check_data_age
 from orchestration.campaigns.config import Campaign, CampaignSettings
-from orchestration.campaigns.engine import build_wave, history_rows, holdout_draw
+from orchestration.campaigns.engine import build_wave, history_rows, holdout_draw, period_start
 from orchestration.campaigns.selection import history, record_wave
 from orchestration.project import load_manifest, model_columns
 
@@ -109,9 +110,14 @@ def test_holdout_is_deterministic_and_close_to_the_share():
     no_history = pd.DataFrame(columns=["campaign", "wave_date", "customer_id"])
     (listed,) = build_wave([campaign], audience, contacts, empty, no_history, WAVE, SETTINGS)
     held_out = set(listed.members.loc[listed.members["assignment"] == "holdout", "customer_id"])
-    # The wave draws with the seed of its settings (42), not any other (7).
+    # The wave draws with the seed of its settings (42), not any other (7), for
+    # the holdout period the wave falls in (20,635 days after 1970-01-01 is
+    # period 226 of 91 days, which starts on day 20,566: 2026-04-23).
+    assert period_start(WAVE, SETTINGS.holdout_period_days) == date(2026, 4, 23)
     drawn_with_settings_seed = set(
-        customers[holdout_draw(SETTINGS.holdout_seed, "retain", WAVE, customers) < 0.10]
+        customers[
+            holdout_draw(SETTINGS.holdout_seed, "retain", date(2026, 4, 23), customers) < 0.10
+        ]
     )
     assert 300 < len(drawn_with_settings_seed) < 500  # about 10% of 4,000
     assert held_out == drawn_with_settings_seed
@@ -142,3 +148,84 @@ def test_rerunning_a_wave_does_not_duplicate_the_history(wave):
     later = rows[rows["campaign"] == "retain"].assign(wave_date=date(2026, 7, 8))
     record_wave(connection, later, date(2026, 7, 8), ["retain"])
     assert len(history(connection)) == 3 + 2
+
+
+def _many(count: int) -> tuple[pd.Series, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    customers = pd.Series([f"C{n:05d}" for n in range(count)])
+    audience = pd.DataFrame({"customer_id": customers, "total_lifetime_value": 1.0})
+    contacts = pd.DataFrame({"customer_id": customers, "marketing_consent": "opt_in"})
+    empty = pd.DataFrame(columns=["customer_id", "suppressed_at", "lifted_at"])
+    return customers, audience, contacts, empty
+
+
+def _assigned(lists, assignment: str) -> set[str]:
+    return {
+        customer
+        for wave in lists
+        for customer in wave.members.loc[wave.members["assignment"] == assignment, "customer_id"]
+    }
+
+
+def test_holdout_and_global_control_are_stable_within_a_period():
+    customers, audience, contacts, empty = _many(2000)
+    settings = CampaignSettings(
+        frequency_cap_days=0, holdout_seed=5, holdout_period_days=91, global_control_share=0.05
+    )
+    campaigns = [_campaign("retain", 1, holdout_share=0.10), _campaign("remind", 2)]
+    # Half the customers qualify for each campaign; retain has priority.
+    audiences = {"retain": audience.iloc[::2], "remind": audience}
+    no_history = pd.DataFrame(columns=HISTORY)
+
+    def wave_on(day: date):
+        return build_wave(campaigns, audiences, contacts, empty, no_history, day, settings)
+
+    # 2026-04-23 to 2026-07-22 is one holdout period; 2026-07-23 starts the next.
+    first, same_period = wave_on(WAVE), wave_on(date(2026, 7, 22))
+    next_period = wave_on(date(2026, 7, 23))
+    global_control = _assigned(first, "global_control")
+    assert 60 < len(global_control) < 140  # about 5% of 2,000
+    assert global_control == _assigned(same_period, "global_control")
+    assert _assigned(first, "holdout") == _assigned(same_period, "holdout")
+    assert global_control != _assigned(next_period, "global_control")
+    # The global control is kept out of every campaign, whatever its priority,
+    # and nobody is contacted by one campaign while held out of another.
+    assert global_control.isdisjoint(_assigned(first, "treatment"))
+    assert {wave.count_global_control > 0 for wave in first} == {True}
+    assert _assigned(first, "holdout").isdisjoint(_assigned(first, "treatment"))
+    # remind has no holdout share of its own: its control is the global group.
+    remind = first[1]
+    assert remind.count_holdout == 0 and remind.count_global_control > 0
+
+
+HISTORY = ["campaign", "wave_date", "customer_id", "assignment", "priority"]
+
+
+def test_only_contacted_customers_count_towards_the_frequency_cap():
+    customers, audience, contacts, empty = _many(3)
+    # Three days before the wave (cap 7 days): C00000 was contacted, C00001
+    # held out, C00002 in the global control group. Only C00000 is capped.
+    past = pd.DataFrame(
+        {
+            "campaign": "retain",
+            "wave_date": date(2026, 6, 28),
+            "customer_id": list(customers),
+            "assignment": ["treatment", "holdout", "global_control"],
+            "priority": 1,
+        }
+    )
+    (listed,) = build_wave(
+        [_campaign("retain", 1)], {"retain": audience}, contacts, empty, past, WAVE, SETTINGS
+    )
+    assert listed.removed["frequency_cap"] == 1
+    assert list(listed.members["customer_id"]) == ["C00001", "C00002"]
+
+
+def test_a_wave_on_stale_data_stops_with_what_to_do():
+    as_of = date(2026, 10, 31)
+    check_data_age(as_of, date(2026, 11, 14), max_age_days=14, allow_stale=False)  # 14 days: fine
+    with pytest.raises(StaleDataError) as error:
+        check_data_age(as_of, date(2026, 12, 2), max_age_days=14, allow_stale=False)
+    message = str(error.value)
+    assert "2026-10-31" in message and "32 days before the wave date 2026-12-02" in message
+    assert "allow_stale_data: true" in message and "max_data_age_days" in message
+    check_data_age(as_of, date(2026, 12, 2), max_age_days=14, allow_stale=True)

@@ -7,6 +7,7 @@ import datetime as dt
 import re
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 from dagster import materialize
@@ -141,3 +142,20 @@ def test_no_csv_value_turns_into_a_boolean_or_a_number_in_a_spreadsheet(wave_fol
 )
 def test_phone_numbers_are_written_as_text(given, written):
     assert phone_as_text(given, "+86") == written
+
+
+def test_every_file_and_the_history_say_the_wave_date_and_the_data_as_of_date(wave_folder):
+    # The tiny fixture's last order is on 2026-06-30: its as-of date.
+    dates = {("2026-07-01", "2026-06-30")}
+    for path in sorted(wave_folder.glob("*.csv")):
+        rows = _read_csv(path)
+        assert {(row["wave_date"], row["as_of_date"]) for row in rows} <= dates, path.name
+        assert rows or "wave_date" in path.read_text(encoding="utf-8-sig"), path.name
+    summary = pd.read_json(wave_folder / "summary.json", dtype=False)
+    assert set(zip(summary["wave_date"], summary["as_of_date"], strict=True)) == dates
+    warehouse = wave_folder.parents[1] / "warehouse"
+    history = duckdb.connect(str(next(warehouse.rglob("*.duckdb"))), read_only=True).execute(
+        "select distinct cast(wave_date as varchar), cast(as_of_date as varchar) "
+        "from campaigns.contact_history"
+    )
+    assert set(history.fetchall()) == dates

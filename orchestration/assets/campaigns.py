@@ -17,6 +17,7 @@ from dagster import (
     AssetsDefinition,
     AssetSpec,
     Config,
+    Failure,
     MaterializeResult,
     MetadataValue,
     multi_asset,
@@ -40,9 +41,35 @@ UPSTREAM = [
 
 
 class CampaignWaveConfig(Config):
-    """wave_date: the date of this wave (YYYY-MM-DD); empty means today in LOYALTY_TIMEZONE."""
+    """wave_date: the date of this wave (YYYY-MM-DD); empty means today in LOYALTY_TIMEZONE.
+
+    allow_stale_data: make the lists even when the data's as-of date is more
+    than settings.max_data_age_days (campaigns.yml) before the wave date.
+    """
 
     wave_date: str = ""
+    allow_stale_data: bool = False
+
+
+class StaleDataError(Failure):
+    """The data is older than max_data_age_days at wave time: no list is made."""
+
+
+def check_data_age(
+    as_of_date: date | None, wave_date: date, max_age_days: int, allow_stale: bool
+) -> None:
+    """Stop the wave when the lists would describe customers as they were too long ago."""
+    if as_of_date is None or allow_stale:
+        return
+    age = (wave_date - as_of_date).days
+    if age > max_age_days:
+        raise StaleDataError(
+            f"The data ends on {as_of_date} (its as-of date), {age} days before the wave date "
+            f"{wave_date}: more than max_data_age_days = {max_age_days} (settings of "
+            "campaigns.yml). No list was made, none would be built on stale data. Load fresh "
+            "raw files and rebuild the marts; or, to make the lists anyway, run campaign_wave "
+            "with run config `allow_stale_data: true` (or raise max_data_age_days)."
+        )
 
 
 def wave_date_of(config: CampaignWaveConfig, timezone: ZoneInfo) -> date:
@@ -94,8 +121,12 @@ def build_campaign_wave(rules: CampaignConfig, timezone: ZoneInfo) -> AssetsDefi
         settings = warehouse.settings()
         wave_date = wave_date_of(config, timezone)
         folder = settings.exports_dir / wave_date.isoformat()
-        folder.mkdir(parents=True, exist_ok=True)
         with warehouse.connect() as connection:
+            as_of_date = selection.as_of_date(connection)
+            check_data_age(
+                as_of_date, wave_date, rules.settings.max_data_age_days, config.allow_stale_data
+            )
+            folder.mkdir(parents=True, exist_ok=True)
             audiences = {c.name: selection.audience(connection, c) for c in rules.campaigns}
             lists = build_wave(
                 rules.campaigns,
@@ -120,17 +151,17 @@ def build_campaign_wave(rules: CampaignConfig, timezone: ZoneInfo) -> AssetsDefi
                 )
                 connection.unregister("list_frame")
                 write_send_list(frame, folder, wave.campaign.name, {})
-            rows = history_rows(lists, wave_date)
+            rows = history_rows(lists, wave_date, as_of_date)
             selection.record_wave(connection, rows, wave_date, [c.name for c in rules.campaigns])
             (count_history,) = connection.execute(
                 f"select count(*) from {selection.HISTORY_TABLE}"
             ).fetchone()
         held_out = pd.concat(
-            [frame[frame["assignment"] == "holdout"] for frame in exports.values()],
+            [frame[frame["assignment"] != "treatment"] for frame in exports.values()],
             ignore_index=True,
         )
         holdout_files = write_holdout(held_out, folder)
-        summary = summary_rows(lists, wave_date)
+        summary = summary_rows(lists, wave_date, as_of_date)
         summary.to_csv(folder / "summary.csv", index=False, encoding="utf-8-sig")
         summary.to_json(folder / "summary.json", orient="records", indent=2, force_ascii=False)
 
@@ -140,7 +171,8 @@ def build_campaign_wave(rules: CampaignConfig, timezone: ZoneInfo) -> AssetsDefi
             context.log.info(
                 f"{wave.campaign.name}: {wave.count_treatment} customers to contact "
                 f"-> {folder / (wave.campaign.name + '.xlsx')} (.csv, .parquet); "
-                f"{wave.count_holdout} held out -> {holdout_files['csv']}"
+                f"{wave.count_holdout + wave.count_global_control} held out "
+                f"-> {holdout_files['csv']}; data as of {as_of_date}"
             )
             yield MaterializeResult(
                 asset_key=campaign_key(wave.campaign.name),
@@ -148,6 +180,7 @@ def build_campaign_wave(rules: CampaignConfig, timezone: ZoneInfo) -> AssetsDefi
                     "row_count": MetadataValue.int(wave.count_treatment),
                     "treatment": MetadataValue.int(wave.count_treatment),
                     "holdout": MetadataValue.int(wave.count_holdout),
+                    "global_control": MetadataValue.int(wave.count_global_control),
                     "audience": MetadataValue.int(wave.audience_size),
                     **{
                         f"removed_{step}": MetadataValue.int(count)
@@ -155,6 +188,7 @@ def build_campaign_wave(rules: CampaignConfig, timezone: ZoneInfo) -> AssetsDefi
                     },
                     "by_value_tier": MetadataValue.json({k: int(v) for k, v in by_tier.items()}),
                     "wave_date": MetadataValue.text(wave_date.isoformat()),
+                    "as_of_date": MetadataValue.text(str(as_of_date)),
                     "export": MetadataValue.path(str(folder / f"{wave.campaign.name}.xlsx")),
                     "holdout_file": MetadataValue.path(str(holdout_files["csv"])),
                     "table": MetadataValue.text(f"campaigns.{wave.campaign.name}"),

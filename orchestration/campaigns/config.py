@@ -37,6 +37,16 @@ class CampaignSettings:
     # With campaign, wave date and customer id it decides who is held out, so a
     # wave re-run gives the same lists.
     holdout_seed: int = 20261124
+    # Holdout and global control are drawn once per period of this many days
+    # (counted from 1970-01-01), so a customer keeps the assignment in every
+    # wave of the period; 1 draws afresh for every wave date.
+    holdout_period_days: int = 91
+    # Optional: a share of all customers kept out of every campaign for the
+    # period (global control group), to measure the programme as a whole.
+    global_control_share: float = 0.0
+    # A wave stops when the data's as-of date is more than this many days
+    # before the wave date (run config allow_stale_data overrides it).
+    max_data_age_days: int = 14
     # Phone numbers given as bare digits are exported as `<code> <number>`,
     # so a spreadsheet keeps them as text (a leading zero or + is never lost).
     phone_country_code: str = "+86"
@@ -79,17 +89,24 @@ def _settings(document: dict, path: Path) -> CampaignSettings:
             f"(known: {', '.join(defaults)})."
         )
     values = {**defaults, **given}
-    for key in ("frequency_cap_days", "holdout_seed"):
-        if isinstance(values[key], bool) or not isinstance(values[key], int) or values[key] < 0:
-            raise CampaignConfigError(f"{path}: settings.{key} must be a whole number >= 0.")
+    for key, least in (
+        ("frequency_cap_days", 0),
+        ("holdout_seed", 0),
+        ("holdout_period_days", 1),
+        ("max_data_age_days", 0),
+    ):
+        value = values[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise CampaignConfigError(
+                f"{path}: settings.{key} must be a whole number >= {least}, not {value!r}."
+            )
     if not re.match(r"^\+\d{1,3}$", str(values["phone_country_code"])):
         raise CampaignConfigError(
             f"{path}: settings.phone_country_code must be + and 1 to 3 digits, e.g. '+86', "
             f"not {values['phone_country_code']!r}."
         )
-    values["default_holdout_share"] = _share(
-        values["default_holdout_share"], f"{path}, settings", "default_holdout_share"
-    )
+    for key in ("default_holdout_share", "global_control_share"):
+        values[key] = _share(values[key], f"{path}, settings", key)
     return CampaignSettings(**values)
 
 

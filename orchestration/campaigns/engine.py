@@ -14,9 +14,20 @@ and the number removed at each step is recorded:
                  removed;
 4. size cap      the max_customers most valuable remain.
 
-Then a deterministic random holdout (control group) is marked: a customer is
-held out when hash(seed, campaign, wave date, customer) falls below the
-campaign's holdout share, so re-running the same wave gives the same lists.
+Then the control groups are marked, both stable for a holdout period
+(holdout_period_days, counted in whole periods from 1970-01-01), so a
+customer held out in one wave is held out in every wave of the period:
+
+- global control (optional, global_control_share): a share of all customers
+  that no campaign contacts in the period; hash(seed, "global_control",
+  period start, customer) below the share;
+- holdout: per campaign, hash(seed, campaign, period start, customer) below
+  the campaign's holdout share.
+
+Re-running a wave gives the same lists. Only customers actually contacted
+(treatment) count towards the frequency cap of later waves; within a wave a
+customer belongs to one campaign, held out or not, so nobody held out of one
+campaign is contacted by another in the same wave.
 """
 
 from __future__ import annotations
@@ -31,7 +42,9 @@ import pandas as pd
 from orchestration.campaigns.config import Campaign, CampaignSettings
 
 STEPS = ("audience", "consent", "suppression", "frequency_cap", "size_cap")
-HISTORY_COLUMNS = ["campaign", "wave_date", "customer_id", "assignment", "priority"]
+HISTORY_COLUMNS = ["campaign", "wave_date", "customer_id", "assignment", "priority", "as_of_date"]
+CONTROL_ASSIGNMENTS = ("holdout", "global_control")
+_EPOCH = date(1970, 1, 1)
 
 
 @dataclass
@@ -49,10 +62,19 @@ class WaveList:
     def count_holdout(self) -> int:
         return int((self.members["assignment"] == "holdout").sum())
 
+    @property
+    def count_global_control(self) -> int:
+        return int((self.members["assignment"] == "global_control").sum())
 
-def holdout_draw(seed: int, campaign: str, wave_date: date, customer_ids: pd.Series) -> np.ndarray:
-    """A uniform number in [0, 1) per customer, fixed by (seed, campaign, wave date, customer)."""
-    prefix = f"{seed}|{campaign}|{wave_date.isoformat()}|"
+
+def period_start(wave_date: date, period_days: int) -> date:
+    """The first day of the holdout period the wave date falls in (periods from 1970-01-01)."""
+    return _EPOCH + timedelta(days=(wave_date - _EPOCH).days // period_days * period_days)
+
+
+def holdout_draw(seed: int, campaign: str, day: date, customer_ids: pd.Series) -> np.ndarray:
+    """A uniform number in [0, 1) per customer, fixed by (seed, campaign, day, customer)."""
+    prefix = f"{seed}|{campaign}|{day.isoformat()}|"
     return np.array(
         [
             int.from_bytes(hashlib.sha256((prefix + str(cid)).encode()).digest()[:8], "big") / 2**64
@@ -74,12 +96,33 @@ def active_suppressions(suppressions: pd.DataFrame, wave_date: date) -> set[str]
 
 
 def recently_contacted(history: pd.DataFrame, wave_date: date, cap_days: int) -> set[str]:
-    """Customers in any other wave within cap_days before the wave date (this wave is rebuilt)."""
+    """Customers contacted (treatment) in another wave within cap_days before the wave date.
+
+    Customers held out were not contacted, so they do not count; this wave's
+    own rows do not either (it is being rebuilt).
+    """
     if history.empty or cap_days == 0:
         return set()
     wave_dates = pd.to_datetime(history["wave_date"]).dt.date
     window = (wave_dates < wave_date) & (wave_dates > wave_date - timedelta(days=cap_days))
+    if "assignment" in history.columns:
+        window &= history["assignment"] == "treatment"
     return set(history.loc[window, "customer_id"])
+
+
+def global_control_group(
+    audiences: dict[str, pd.DataFrame], seed: int, period: date, share: float
+) -> set[str]:
+    """Customers of the global control group in this period (of those any campaign targets).
+
+    The draw depends on the customer only, not the campaign, so the same
+    customers are kept out of every campaign for the whole period.
+    """
+    if share == 0 or not audiences:
+        return set()
+    customers = pd.concat([frame["customer_id"] for frame in audiences.values()]).drop_duplicates()
+    draws = holdout_draw(seed, "global_control", period, customers)
+    return set(customers[draws < share])
 
 
 def build_wave(
@@ -95,6 +138,10 @@ def build_wave(
     opted_in = set(contacts.loc[contacts["marketing_consent"] == "opt_in", "customer_id"])
     suppressed = active_suppressions(suppressions, wave_date)
     blocked = recently_contacted(history, wave_date, settings.frequency_cap_days)
+    period = period_start(wave_date, settings.holdout_period_days)
+    global_control = global_control_group(
+        audiences, settings.holdout_seed, period, settings.global_control_share
+    )
     taken: set[str] = set()
     lists = []
     for campaign in sorted(campaigns, key=lambda c: (c.priority, c.name)):
@@ -118,16 +165,17 @@ def build_wave(
         else:
             removed["size_cap"] = 0
         members = current.copy()
-        draws = holdout_draw(
-            settings.holdout_seed, campaign.name, wave_date, members["customer_id"]
-        )
+        draws = holdout_draw(settings.holdout_seed, campaign.name, period, members["customer_id"])
         members["assignment"] = np.where(draws < campaign.holdout_share, "holdout", "treatment")
+        members.loc[members["customer_id"].isin(global_control), "assignment"] = "global_control"
         taken |= set(members["customer_id"])
         lists.append(WaveList(campaign, members.reset_index(drop=True), removed, len(audience)))
     return lists
 
 
-def history_rows(lists: list[WaveList], wave_date: date) -> pd.DataFrame:
+def history_rows(
+    lists: list[WaveList], wave_date: date, as_of_date: date | None = None
+) -> pd.DataFrame:
     """The contact history rows of a wave: one per customer and campaign."""
     frames = [
         pd.DataFrame(
@@ -137,6 +185,7 @@ def history_rows(lists: list[WaveList], wave_date: date) -> pd.DataFrame:
                 "customer_id": wave.members["customer_id"].astype(str),
                 "assignment": wave.members["assignment"],
                 "priority": wave.campaign.priority,
+                "as_of_date": as_of_date,
             }
         )
         for wave in lists
@@ -146,12 +195,15 @@ def history_rows(lists: list[WaveList], wave_date: date) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)[HISTORY_COLUMNS]
 
 
-def summary_rows(lists: list[WaveList], wave_date: date) -> pd.DataFrame:
+def summary_rows(
+    lists: list[WaveList], wave_date: date, as_of_date: date | None = None
+) -> pd.DataFrame:
     """One row per campaign: the audience, what each step removed, and the final list."""
     return pd.DataFrame(
         [
             {
                 "wave_date": wave_date.isoformat(),
+                "as_of_date": as_of_date.isoformat() if as_of_date else None,
                 "campaign": wave.campaign.name,
                 "priority": wave.campaign.priority,
                 "audience": wave.audience_size,
@@ -159,6 +211,7 @@ def summary_rows(lists: list[WaveList], wave_date: date) -> pd.DataFrame:
                 "listed": len(wave.members),
                 "treatment": wave.count_treatment,
                 "holdout": wave.count_holdout,
+                "global_control": wave.count_global_control,
             }
             for wave in lists
         ]

@@ -44,6 +44,12 @@ def audience(connection: duckdb.DuckDBPyConnection, campaign: Campaign) -> pd.Da
         ) from error
 
 
+def as_of_date(connection: duckdb.DuckDBPyConnection) -> date | None:
+    """The marts' as-of date: the day the data describes (None when there is no customer)."""
+    (day,) = connection.execute("select max(as_of_date) from marts.customers").fetchone()
+    return day
+
+
 def contacts(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return connection.execute(
         "select customer_id, marketing_consent, full_name, email, phone "

@@ -4,13 +4,14 @@
     model's contract. The model selects no rows: the first build creates the
     empty table, later builds add nothing, and full_refresh: false keeps
     `dbt build --full-refresh` from wiping the history of past waves, which
-    cannot be rebuilt from the raw data.
+    cannot be rebuilt from the raw data. A column added to the contract is
+    appended to an existing table (on_schema_change), its old rows null.
 -#}
 {{
     config(
         materialized='incremental',
         full_refresh=false,
-        on_schema_change='fail',
+        on_schema_change='append_new_columns',
     )
 }}
 
@@ -23,7 +24,8 @@ no_rows as (
         cast(null as date) as wave_date,
         cast(null as {{ dbt.type_string() }}) as customer_id,
         cast(null as {{ dbt.type_string() }}) as assignment,
-        cast(null as integer) as priority
+        cast(null as integer) as priority,
+        cast(null as date) as as_of_date
 
 )
 
