@@ -102,6 +102,12 @@ def test_planted_archetypes_are_recovered(
     assert _share(customers, planted, archetype, column, value) >= minimum_share
 
 
+def test_lifecycle_never_contradicts_churn_risk(customers):
+    status, band = customers["lifecycle_status"], customers["churn_risk_band"]
+    assert ((status == "churned") & (band == "low")).sum() == 0
+    assert ((status == "active") & (band == "high")).sum() == 0
+
+
 def test_regular_repurchasers_show_their_cycle(customers, planted):
     members = [
         (cid, float(row["planted_cycle_days"]))

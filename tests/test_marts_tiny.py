@@ -213,6 +213,41 @@ def test_loyalty_classification(customers, customer_id):
     assert row["nps_category"] == nps
 
 
+EXPECTED_CHURN_RISK = {
+    # customer: (recency band, churn risk band), with the simple estimate's
+    # probability active (no model is fitted on a dozen customers).
+    # c01 bought on the as-of date: within its 30-day rhythm, p = 1.
+    "c01": ("within_rhythm", "low"),
+    # c03: one purchase 211 days ago (> 120 without a rhythm), p =
+    # exp(-(211 - 137/3) / (137/3)) = 0.027: overdue, model risk high.
+    "c03": ("overdue", "high"),
+    # c08: rhythm 31 days (two intervals), silent since 2024-09-01, far past
+    # 4 x 31 = 124 days: long overdue, churned and high whatever the model says.
+    "c08": ("long_overdue", "high"),
+    # c10: first and only purchase 60 days ago, p = exp(-(60 - 137/3) /
+    # (137/3)) = 0.73: model risk 0.27, low; new.
+    "c10": ("within_rhythm", "low"),
+}
+
+
+@pytest.mark.parametrize("customer_id", sorted(EXPECTED_CHURN_RISK))
+def test_lifecycle_and_churn_risk_from_the_rule_table(tiny_warehouse, customer_id):
+    rows = tiny_warehouse.query(
+        "select recency_band, churn_risk_band from marts.customer_lifecycle"
+        f" where customer_id = '{customer_id}'"
+    )
+    assert rows == [EXPECTED_CHURN_RISK[customer_id]]
+
+
+def test_no_customer_is_churned_with_low_risk_or_active_with_high(tiny_warehouse):
+    rows = tiny_warehouse.query(
+        "select customer_id from marts.customer_lifecycle"
+        " where (lifecycle_status = 'churned' and churn_risk_band = 'low')"
+        " or (lifecycle_status = 'active' and churn_risk_band = 'high')"
+    )
+    assert rows == []
+
+
 def test_behavioural_scores_by_hand(customers):
     # c01: 5 purchases in the year (5/6), bought today: 0.7 x 5/6 + 0.3.
     assert customers.loc["c01", "behavioural_score"] == pytest.approx(0.7 * 5 / 6 + 0.3, abs=1e-4)

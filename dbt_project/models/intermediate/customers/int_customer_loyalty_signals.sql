@@ -62,12 +62,12 @@ final as (
         purchase_facts.days_since_last_purchase,
         coalesce(purchase_facts.count_purchase_intervals, 0) as count_purchase_intervals,
         purchase_facts.median_purchase_interval_days,
+        coalesce(purchase_facts.has_own_rhythm, false) as has_own_rhythm,
+        purchase_facts.rhythm_days,
         coalesce(customer_orders.count_categories_purchased_in_lookback, 0)
             as count_categories_purchased_in_lookback,
         coalesce(customer_orders.has_purchased_new_product, false) as has_purchased_new_product,
         lifetime_value.probability_active,
-        coalesce(lifetime_value.potential_value_method like 'bgnbd%', false)
-            as is_probability_active_modelled,
         latest_surveys.latest_survey_date,
         coalesce(latest_surveys.is_latest_survey_recent, false) as has_recent_survey,
         case when latest_surveys.is_latest_survey_recent then latest_surveys.attitudinal_score end

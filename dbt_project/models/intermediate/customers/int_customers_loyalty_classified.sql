@@ -12,6 +12,7 @@
                   var default_purchase_interval_days
     attitudinal_score (1-5) = mean of trust, preference and repurchase intent
     in the latest survey within var survey_recency_days; none: unknown.
+    Lifecycle and churn risk: int_customers_lifecycle_assessed.
 -#}
 with
 
@@ -27,20 +28,6 @@ as_of as (
 
 ),
 
-rhythm as (
-
-    select
-        *,
-        count_purchase_intervals >= {{ var('rhythm_min_intervals') }} as has_own_rhythm,
-        case
-            when count_purchase_intervals >= {{ var('rhythm_min_intervals') }}
-                then median_purchase_interval_days
-            else {{ var('default_purchase_interval_days') }}
-        end as rhythm_days
-    from signals
-
-),
-
 scored as (
 
     select
@@ -53,24 +40,8 @@ scored as (
             when count_purchases = 0 then 0.0
             when days_since_last_purchase <= rhythm_days then 1.0
             else rhythm_days * 1.0 / days_since_last_purchase
-        end as recency_component,
-        case
-            when has_own_rhythm
-                then greatest(
-                        {{ var('lifecycle_rhythm_min_days') }},
-                        {{ var('lifecycle_rhythm_at_risk_factor') }} * median_purchase_interval_days
-                    )
-            else {{ var('lifecycle_at_risk_days') }}
-        end as at_risk_after_days,
-        case
-            when has_own_rhythm
-                then greatest(
-                        {{ var('lifecycle_rhythm_min_days') }},
-                        {{ var('lifecycle_rhythm_churned_factor') }} * median_purchase_interval_days
-                    )
-            else {{ var('lifecycle_churned_days') }}
-        end as churned_after_days
-    from rhythm
+        end as recency_component
+    from signals
 
 ),
 
@@ -95,22 +66,7 @@ classified as (
             when nps_score >= {{ var('nps_promoter_min') }} then 'promoter'
             when nps_score <= {{ var('nps_detractor_max') }} then 'detractor'
             else 'passive'
-        end as nps_category,
-        case
-            when count_purchases = 0 then 'never_purchased'
-            when days_since_last_purchase > churned_after_days then 'churned'
-            -- BG/NBD's probability alive, where the model was fitted.
-            when is_probability_active_modelled
-                and probability_active < {{ var('lifecycle_churned_below_probability_active') }}
-                then 'churned'
-            when days_since_last_purchase > at_risk_after_days then 'at_risk'
-            when is_probability_active_modelled
-                and probability_active < {{ var('lifecycle_at_risk_below_probability_active') }}
-                then 'at_risk'
-            when days_since_first_purchase < {{ var('lifecycle_new_days') }} then 'new'
-            else 'active'
-        end as lifecycle_status,
-        1 - probability_active as churn_risk_score
+        end as nps_category
     from behaviour
 
 ),
@@ -157,17 +113,6 @@ final as (
             when classified.nps_category = 'promoter' or classified.count_referrals > 0 then 'advocate'
             else 'repeat_customer'
         end as loyalty_ladder_stage,
-        cast(classified.at_risk_after_days as double precision) as at_risk_after_days,
-        cast(classified.churned_after_days as double precision) as churned_after_days,
-        classified.lifecycle_status,
-        cast(classified.probability_active as double precision) as probability_active,
-        cast(classified.churn_risk_score as double precision) as churn_risk_score,
-        case
-            when classified.churn_risk_score is null then 'not_applicable'
-            when classified.churn_risk_score >= {{ var('churn_risk_high_min') }} then 'high'
-            when classified.churn_risk_score >= {{ var('churn_risk_medium_min') }} then 'medium'
-            else 'low'
-        end as churn_risk_band,
         classified.count_open_complaints
     from classified
     cross join as_of

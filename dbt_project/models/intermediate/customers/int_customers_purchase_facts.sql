@@ -8,8 +8,11 @@
       first / second / last purchase_date
       tenure_days           first purchase day to the as-of date
       days_since_last_purchase (recency)
-      purchase intervals    days between consecutive purchase days: the
-                            customer's own rhythm is their median
+      purchase intervals    days between consecutive purchase days
+      rhythm_days           the customer's own rhythm, their median interval,
+                            once they have var rhythm_min_intervals intervals
+                            (has_own_rhythm); else var
+                            default_purchase_interval_days
 -#}
 with
 
@@ -69,7 +72,15 @@ final as (
         cast(aggregated.median_purchase_interval_days as double precision)
             as median_purchase_interval_days,
         cast(aggregated.mean_purchase_interval_days as double precision)
-            as mean_purchase_interval_days
+            as mean_purchase_interval_days,
+        aggregated.count_purchase_intervals >= {{ var('rhythm_min_intervals') }} as has_own_rhythm,
+        cast(
+            case
+                when aggregated.count_purchase_intervals >= {{ var('rhythm_min_intervals') }}
+                    then aggregated.median_purchase_interval_days
+                else {{ var('default_purchase_interval_days') }}
+            end as double precision
+        ) as rhythm_days
     from aggregated
     cross join as_of
 

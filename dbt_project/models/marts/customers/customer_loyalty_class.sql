@@ -33,12 +33,6 @@ final as (
         nps_category,
         count_referrals,
         loyalty_ladder_stage,
-        at_risk_after_days,
-        churned_after_days,
-        lifecycle_status,
-        probability_active,
-        churn_risk_score,
-        churn_risk_band,
         count_open_complaints
     from loyalty_classified
 

@@ -49,6 +49,12 @@ loyalty as (
 
 ),
 
+lifecycle as (
+
+    select * from {{ ref('int_customers_lifecycle_assessed') }}
+
+),
+
 loyalty_classes as (
 
     select * from {{ ref('loyalty_classes') }}
@@ -158,10 +164,10 @@ final as (
         ladder_stages.loyalty_ladder_stage_label_zh,
         loyalty.count_referrals,
         loyalty.median_purchase_interval_days,
-        loyalty.lifecycle_status,
-        loyalty.probability_active,
-        loyalty.churn_risk_score,
-        loyalty.churn_risk_band,
+        lifecycle.lifecycle_status,
+        lifecycle.probability_active,
+        lifecycle.churn_risk_score,
+        lifecycle.churn_risk_band,
         coalesce(customer_tickets.count_tickets, 0) as count_tickets,
         coalesce(customer_tickets.count_complaints, 0) as count_complaints,
         coalesce(customer_tickets.count_open_complaints, 0) as count_open_complaints,
@@ -183,6 +189,8 @@ final as (
         on customers.customer_id = segment_tiers.customer_id
     inner join loyalty
         on customers.customer_id = loyalty.customer_id
+    inner join lifecycle
+        on customers.customer_id = lifecycle.customer_id
     inner join loyalty_classes
         on loyalty.loyalty_class = loyalty_classes.loyalty_class
     inner join ladder_stages
