@@ -91,6 +91,13 @@ class Settings:
         48.0,
         "The freshness check warns when the newest raw order is older than this.",
     )
+    full_refresh: bool = _setting(
+        "LOYALTY_FULL_REFRESH",
+        False,
+        "1 (or true): the next refresh rebuilds every model from the raw files (`make run "
+        "FULL_REFRESH=1`); without it a refresh starts over only when the raw folder changed "
+        "or a file already read was rewritten or removed.",
+    )
     dagster_home: Path = _setting(
         "DAGSTER_HOME",
         DATA_DIR / "dagster_home",
@@ -116,6 +123,9 @@ class Settings:
             if not text:
                 continue
             kind = type(setting.default)
+            if kind is bool:
+                values[setting.name] = text.lower() in ("1", "true", "yes")
+                continue
             try:
                 values[setting.name] = kind(text)
             except ValueError as error:

@@ -3,10 +3,11 @@
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, AssetsDefinition
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, Config
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from orchestration.project import Manifest, dbt_project
+from orchestration.project import Manifest, dbt_project, raw_tables
+from orchestration.raw_state import full_refresh_announcement, record_state
 from orchestration.resources import WarehouseResource
 from orchestration.settings import Settings, environment_for_dbt
 
@@ -52,8 +53,21 @@ def dbt_build_args(settings: Settings) -> list[str]:
     return arguments
 
 
+class DbtBuildConfig(Config):
+    """Run config of the dbt step (Launchpad: ops.loyalty_dbt_models.config)."""
+
+    full_refresh: bool = False
+    """Rebuild every model from the raw files (`dbt build --full-refresh`)."""
+
+
+def reads_raw_files(selected: set[AssetKey]) -> bool:
+    """True when the selection builds a base model, i.e. reads the raw files."""
+    return any(key.path[-1].startswith("base_") for key in selected)
+
+
 def build_dbt_assets(manifest: Manifest, settings: Settings) -> AssetsDefinition:
     """The dbt project as one multi-asset that runs `dbt build` on the selected models."""
+    tables = raw_tables(manifest)
 
     @dbt_assets(
         manifest=manifest,
@@ -62,18 +76,34 @@ def build_dbt_assets(manifest: Manifest, settings: Settings) -> AssetsDefinition
         name="loyalty_dbt_models",
     )
     def loyalty_dbt_models(
-        context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+        context: AssetExecutionContext,
+        dbt: DbtCliResource,
+        warehouse: WarehouseResource,
+        config: DbtBuildConfig,
     ) -> Iterator[Any]:
         """`dbt build` of the selected models: each model is materialized, then its tests run.
 
         A failing test fails the step, so nothing downstream (campaign lists,
-        the published warehouse) runs on data that did not pass.
+        the published warehouse) runs on data that did not pass. A build that
+        reads the raw files starts over when they are not the ones the
+        warehouse was built from (orchestration/raw_state.py), and records
+        them once it succeeded.
         """
-        with environment_for_dbt(warehouse.settings()):
+        run_settings = warehouse.settings()
+        arguments = ["build", *dbt_build_args(settings)]
+        reads_raw = reads_raw_files(set(context.selected_asset_keys))
+        if reads_raw:
+            raw_state, announcement = full_refresh_announcement(
+                run_settings, tables, requested=config.full_refresh or settings.full_refresh
+            )
+            if announcement:
+                context.log.info(announcement)
+                arguments.append("--full-refresh")
+        with environment_for_dbt(run_settings):
             # The op's context: dagster-dbt reads the op's tags, which the asset
             # context only offers through a deprecated property.
-            yield from dbt.cli(
-                ["build", *dbt_build_args(settings)], context=context.op_execution_context
-            ).stream()
+            yield from dbt.cli(arguments, context=context.op_execution_context).stream()
+        if reads_raw:
+            record_state(run_settings.build_path, raw_state)
 
     return loyalty_dbt_models
