@@ -14,7 +14,7 @@ from tests.dbt_runner import REPO_ROOT
 
 MARTS = {
     "customers": {"customer_id", "value_tier", "loyalty_class", "total_lifetime_value"},
-    "replacement_due": {"customer_id", "days_until_due"},
+    "replacement_due": {"customer_id", "product_name", "due_date", "days_until_due"},
 }
 
 GOOD = """
@@ -125,3 +125,51 @@ def test_a_bad_file_stops_the_code_location_from_loading(tmp_path):
     assert completed.returncode != 0
     assert "CampaignConfigError" in completed.stderr
     assert "unknown column `loyalty_klass`" in completed.stderr
+
+
+COLUMNS = """
+    columns:
+      from: replacement_due
+      first_by: due_date
+      select:
+        - {name: product, sql: product_name, zh: 产品}
+        - {name: days_overdue, sql: -days_until_due, zh: 逾期天数}
+"""
+
+
+def test_a_campaign_declares_its_own_columns(tmp_path):
+    config = _load(tmp_path, GOOD.replace("offer_zh: 礼品。", "offer_zh: 礼品。" + COLUMNS))
+    columns = config.campaigns[0].columns
+    assert (columns.source, columns.first_by) == ("replacement_due", "due_date")
+    assert [(c.name, c.sql) for c in columns.select] == [
+        ("product", "product_name"),
+        ("days_overdue", "-days_until_due"),
+    ]
+    assert columns.labels_zh == {"product": "产品", "days_overdue": "逾期天数"}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            ("sql: product_name", "sql: product_nam"),
+            "campaign rewards: columns `product`: `product_nam` names unknown column "
+            "`product_nam`; unqualified names are columns of marts.replacement_due",
+        ),
+        (("first_by: due_date", "first_by: due_dat"), "columns.first_by: `due_dat` names unknown"),
+        (
+            ("from: replacement_due", "from: replacements"),
+            "columns.from `replacements` is not a mart",
+        ),
+        (("first_by: due_date", "sort_by: due_date"), "columns: unknown key(s) ['sort_by']"),
+        (("name: product,", "name: Product,"), "name 'Product' must be lower_snake_case"),
+        (("name: product,", "name: phone,"), "name 'phone' is already a column of every list"),
+        (("zh: 产品}", "label: 产品}"), "expected exactly the keys name, sql and zh"),
+    ],
+)
+def test_column_mistakes_are_named_with_the_file_and_campaign(tmp_path, change, message):
+    text = GOOD.replace("offer_zh: 礼品。", "offer_zh: 礼品。" + COLUMNS.replace(*change))
+    with pytest.raises(CampaignConfigError) as error:
+        _load(tmp_path, text)
+    assert str(tmp_path / "campaigns.yml") in str(error.value)
+    assert message in str(error.value)

@@ -14,6 +14,7 @@ from dagster import materialize
 from openpyxl import load_workbook
 
 from orchestration.assets.campaigns import build_campaign_wave
+from orchestration.campaigns.columns import CampaignColumns, ListColumn
 from orchestration.campaigns.config import Campaign, CampaignConfig, CampaignSettings
 from orchestration.campaigns.exports import HOLDOUT_FILE, phone_as_text
 from orchestration.resources import WarehouseResource
@@ -25,7 +26,14 @@ PERSONAL = {"full_name", "email", "phone"}
 _SPREADSHEET_LITERAL = re.compile(r"^(true|false|[+-]?\d+(\.\d+)?([eE][+-]?\d+)?)$", re.IGNORECASE)
 
 
-def _campaign(name: str, priority: int, audience: str) -> Campaign:
+FAVOURITE = CampaignColumns(
+    source="customer_categories",
+    first_by="category_rank",
+    select=(ListColumn("favourite_category", "category", "最常购买品类"),),
+)
+
+
+def _campaign(name: str, priority: int, audience: str, **extra) -> Campaign:
     return Campaign(
         name=name,
         goal="",
@@ -35,6 +43,7 @@ def _campaign(name: str, priority: int, audience: str) -> Campaign:
         offer_en="A gift.",
         offer_zh="礼品。",
         holdout_share=0.5,
+        **extra,
     )
 
 
@@ -47,7 +56,7 @@ def wave_folder(tiny_warehouse, tmp_path_factory: pytest.TempPathFactory) -> Pat
         CampaignSettings(frequency_cap_days=0, holdout_seed=1),
         [
             _campaign("valuable", 1, "value_tier in ('platinum', 'gold')"),
-            _campaign("rest", 2, "1 = 1"),
+            _campaign("rest", 2, "1 = 1", columns=FAVOURITE),
         ],
     )
     result = materialize(
@@ -159,3 +168,24 @@ def test_every_file_and_the_history_say_the_wave_date_and_the_data_as_of_date(wa
         "from campaigns.contact_history"
     )
     assert set(history.fetchall()) == dates
+
+
+def test_a_list_carries_its_campaign_columns(wave_folder):
+    # The favourite category (most net revenue) from tests/fixtures/tiny.py:
+    # c09's completed order had filters (180.00) and books (50.00), its coffee
+    # was returned or cancelled; c06 never bought.
+    favourite = {"c01": "coffee", "c02": "books", "c03": "coffee", "c05": "books"}
+    favourite |= {"c06": "", "c08": "coffee", "c09": "filters", "c10": "books"}
+    favourite |= {"c11": "coffee", "c12": "books"}
+    rows = _read_csv(wave_folder / "rest.csv")
+    assert len(rows) >= 2
+    for row in rows:
+        assert row["favourite_category"] == favourite[row["customer_id"]], row["customer_id"]
+    titles = [cell.value for cell in load_workbook(wave_folder / "rest.xlsx").active[1]]
+    assert "favourite_category / 最常购买品类" in titles
+    # The column sits after the mart columns and before the contact details.
+    assert (
+        titles.index("last_purchase_date / 最近购买日期")
+        < titles.index("favourite_category / 最常购买品类")
+        < titles.index("full_name / 姓名")
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import time
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -18,6 +19,7 @@ from dagster import (
 )
 
 from orchestration.campaigns import load_campaigns
+from orchestration.campaigns.columns import marts_read
 from orchestration.definitions import build_definitions, defs
 from orchestration.resources import WarehouseResource
 from orchestration.sensors import raw_files_sensor
@@ -172,15 +174,19 @@ def test_definitions_load_with_groups_jobs_schedules_and_sensor():
 
 def test_campaigns_depend_on_the_customers_mart_and_contacts():
     graph = build_definitions().get_repository_def().asset_graph
-    for name in CAMPAIGNS:
-        parents = graph.get(AssetKey(["campaigns", name])).parent_keys
+    for campaign in load_campaigns():
+        parents = graph.get(AssetKey(["campaigns", campaign.name])).parent_keys
         assert parents == {
             AssetKey("customers"),
             AssetKey("customer_contacts"),
             AssetKey("marketing_suppressions"),
             # The earlier waves, for the frequency cap (the dbt model contact_history).
             AssetKey(["campaigns", "contact_history"]),
+            # The marts of the campaign's own columns (campaigns.yml `columns:`).
+            *(AssetKey(mart) for mart in marts_read(campaign)),
         }
+    parents = graph.get(AssetKey(["campaigns", "replacement_reminder"])).parent_keys
+    assert AssetKey("replacement_due") in parents
 
 
 @pytest.fixture(scope="module")
@@ -217,7 +223,12 @@ def test_campaign_members_follow_the_rules(refreshed):
     # Worked out from tests/fixtures/tiny.py: c01 is the only true-loyal advocate,
     # c02 the only spurious one, c03 latent; c13 is latent too but opted out.
     assert _campaign_members(settings, "true_loyalty_rewards") == ["c01"]
-    assert _campaign_members(settings, "spurious_loyalty_care") == ["c02"]
+    # Service recovery (priority 1): detractors or an open complaint. c02's
+    # latest survey gives NPS 5 and c10's 0 (detractors; c10 also has the open
+    # complaint t1); c04 is a detractor too but opted out. So c02, spurious
+    # loyalty, is called by the service team, not by spurious_loyalty_care.
+    assert _campaign_members(settings, "service_recovery") == ["c02", "c10"]
+    assert _campaign_members(settings, "spurious_loyalty_care") == []
     assert _campaign_members(settings, "latent_loyalty_convenience") == ["c03"]
     # c01 bought coffee (30-day cycle) on 06-30 and c11 on 06-25: due 07-30 and
     # 07-25, within 30 days of the as-of date 06-30. But c01 is already in
@@ -229,6 +240,36 @@ def test_campaign_members_follow_the_rules(refreshed):
     # Win-back (platinum or gold, at risk or high churn risk, opted in): c14
     # (see _write_raw_for_campaigns). c01, gold too, bought on the as-of date.
     assert _campaign_members(settings, "win_back_high_value") == ["c14"]
+    # Reactivation: churned with at least two purchases: c08 (three in 2024).
+    assert _campaign_members(settings, "reactivation_churned") == ["c08"]
+
+
+def _list_rows(settings, name: str, columns: str) -> list[tuple]:
+    with duckdb.connect(str(settings.build_path), read_only=True) as connection:
+        return connection.execute(
+            f"select customer_id, {columns} from campaigns.{name} order by customer_id"
+        ).fetchall()
+
+
+def test_each_list_says_what_the_contact_is_about(refreshed):
+    _, settings = refreshed
+    # c11 bought coffee beans (精品咖啡豆, 30-day usage cycle) on 2026-06-25:
+    # due 2026-07-25, 25 days after the as-of date 2026-06-30.
+    assert _list_rows(
+        settings, "replacement_reminder", "product, category, cast(due_date as date), days_overdue"
+    ) == [("c11", "精品咖啡豆", "coffee", date(2026, 7, 25), -25)]
+    # c14 bought only books (图书), c08 only coffee.
+    assert _list_rows(
+        settings, "win_back_high_value", "favourite_category, favourite_category_last_product"
+    ) == [("c14", "books", "图书")]
+    assert _list_rows(settings, "reactivation_churned", "favourite_category") == [("c08", "coffee")]
+    # c10's open complaint t1, opened 2026-05-10 09:00 (51 days before the
+    # as-of date), first answered at 11:00; c02 has no ticket.
+    assert _list_rows(
+        settings,
+        "service_recovery",
+        "ticket_id, ticket_category, ticket_status, ticket_age_days, first_response_hours",
+    ) == [("c02", None, None, None, None, None), ("c10", "t1", "complaint", "open", 51, 2.0)]
 
 
 def test_no_customer_without_consent_in_any_list(refreshed):

@@ -24,6 +24,7 @@ from dagster import (
 )
 
 from orchestration.campaigns import selection
+from orchestration.campaigns.columns import marts_read
 from orchestration.campaigns.config import CampaignConfig
 from orchestration.campaigns.engine import build_wave, history_rows, summary_rows
 from orchestration.campaigns.exports import write_holdout, write_send_list
@@ -100,7 +101,7 @@ def build_campaign_wave(rules: CampaignConfig, timezone: ZoneInfo) -> AssetsDefi
                 AssetSpec(
                     campaign_key(campaign.name),
                     group_name="campaigns",
-                    deps=UPSTREAM,
+                    deps=[*UPSTREAM, *(AssetKey(mart) for mart in marts_read(campaign))],
                     description=(
                         f"{campaign.goal}\n\nAudience: `{campaign.audience}`; priority "
                         f"{campaign.priority}; holdout {campaign.holdout_share:.0%}; "
@@ -150,7 +151,8 @@ def build_campaign_wave(rules: CampaignConfig, timezone: ZoneInfo) -> AssetsDefi
                     "select * from list_frame"
                 )
                 connection.unregister("list_frame")
-                write_send_list(frame, folder, wave.campaign.name, {})
+                labels = wave.campaign.columns.labels_zh if wave.campaign.columns else {}
+                write_send_list(frame, folder, wave.campaign.name, labels)
             rows = history_rows(lists, wave_date, as_of_date)
             selection.record_wave(connection, rows, wave_date, [c.name for c in rules.campaigns])
             (count_history,) = connection.execute(

@@ -4,7 +4,8 @@ Validation happens when the file is loaded (so when the Dagster code location
 loads, before any run starts): every key known, names unique and usable as
 table names, priorities unique, shares between 0 and 1, and every audience a
 SQL condition that parses and names only columns of marts.customers (or, in
-a subquery, columns of other marts), checked against the dbt manifest.
+a subquery, columns of other marts), checked against the dbt manifest; the
+same for each campaign's own columns (columns.py).
 """
 
 from __future__ import annotations
@@ -17,11 +18,17 @@ import sqlglot
 import yaml
 from sqlglot import exp
 
+from orchestration.campaigns.columns import (
+    CampaignColumns,
+    ColumnsError,
+    check_columns,
+    parse_columns,
+)
 from orchestration.settings import Settings
 
 _NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 _REQUIRED = ("name", "goal", "audience", "priority", "channel", "offer_en", "offer_zh")
-_OPTIONAL = ("max_customers", "holdout_share")
+_OPTIONAL = ("max_customers", "holdout_share", "columns")
 
 
 class CampaignConfigError(ValueError):
@@ -63,6 +70,8 @@ class Campaign:
     offer_zh: str
     max_customers: int | None = None
     holdout_share: float = CampaignSettings.default_holdout_share
+    # What the contact is about: the list's own columns (columns.py).
+    columns: CampaignColumns | None = None
 
 
 @dataclass(frozen=True)
@@ -136,6 +145,10 @@ def _campaign(entry: object, position: int, path: Path, settings: CampaignSettin
     ):
         raise CampaignConfigError(f"{where}: max_customers must be a whole number >= 1 or empty.")
     holdout = entry.get("holdout_share", settings.default_holdout_share)
+    try:
+        columns = parse_columns(entry["columns"]) if "columns" in entry else None
+    except ColumnsError as error:
+        raise CampaignConfigError(f"{where}: {error}") from error
     return Campaign(
         name=name,
         goal=str(entry["goal"]),
@@ -146,6 +159,7 @@ def _campaign(entry: object, position: int, path: Path, settings: CampaignSettin
         offer_zh=str(entry["offer_zh"]),
         max_customers=max_customers,
         holdout_share=_share(holdout, where, "holdout_share"),
+        columns=columns,
     )
 
 
@@ -193,6 +207,11 @@ def load_config(
         )
     for campaign in campaigns:
         validate_audience(campaign, mart_columns, path)
+        if campaign.columns is not None:
+            try:
+                check_columns(campaign.columns, mart_columns)
+            except ColumnsError as error:
+                raise CampaignConfigError(f"{path}, campaign {campaign.name}: {error}") from error
     return CampaignConfig(settings, sorted(campaigns, key=lambda c: (c.priority, c.name)))
 
 

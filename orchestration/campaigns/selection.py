@@ -7,23 +7,11 @@ from datetime import date
 import duckdb
 import pandas as pd
 
+from orchestration.campaigns.columns import CONTACT_COLUMNS, LIST_COLUMNS, CampaignColumns
 from orchestration.campaigns.config import Campaign, CampaignConfigError
 from orchestration.campaigns.engine import HISTORY_COLUMNS, WaveList
 from orchestration.campaigns.exports import phone_as_text
 
-# The mart columns every list carries, then the contact details joined at the edge.
-LIST_COLUMNS: tuple[str, ...] = (
-    "customer_id",
-    "customer_type",
-    "value_tier",
-    "total_lifetime_value",
-    "loyalty_class",
-    "loyalty_ladder_stage",
-    "lifecycle_status",
-    "churn_risk_band",
-    "last_purchase_date",
-)
-CONTACT_COLUMNS: tuple[str, ...] = ("full_name", "email", "phone")
 HISTORY_TABLE = "campaigns.contact_history"
 
 
@@ -118,13 +106,19 @@ def export_frame(
     The as-of date is the marts' (the data's last day), the wave date the
     day the list is made; phone numbers are written as text (phone_as_text).
     """
+    details = wave.campaign.columns
+    own_columns = (
+        "".join(f"details.{column.name}, " for column in details.select) if details else ""
+    )
     connection.register("wave_members", wave.members[["customer_id", "assignment"]])
     try:
         frame = connection.execute(
             f"""
+            {_details_cte(details)}
             select
                 customers.as_of_date,
                 {", ".join(f"customers.{column}" for column in LIST_COLUMNS)},
+                {own_columns}
                 {", ".join(f"contacts.{column}" for column in CONTACT_COLUMNS)},
                 members.assignment
             from wave_members as members
@@ -132,6 +126,7 @@ def export_frame(
                 on members.customer_id = customers.customer_id
             inner join restricted.customer_contacts as contacts
                 on members.customer_id = contacts.customer_id
+            {"left join details on members.customer_id = details.customer_id" if details else ""}
             order by customers.total_lifetime_value desc, customers.customer_id
             """
         ).df()
@@ -144,3 +139,22 @@ def export_frame(
     frame["offer_en"] = wave.campaign.offer_en
     frame["offer_zh"] = wave.campaign.offer_zh
     return frame
+
+
+def _details_cte(details: CampaignColumns | None) -> str:
+    """The campaign's own columns, one row per listed customer (the first by first_by)."""
+    if details is None:
+        return ""
+    source = details.source
+    return f"""
+        with details as (
+            select
+                {source}.customer_id,
+                {", ".join(f"{column.sql} as {column.name}" for column in details.select)}
+            from marts.{source} as {source}
+            where {source}.customer_id in (select wave_members.customer_id from wave_members)
+            qualify row_number() over (
+                partition by {source}.customer_id order by {details.first_by or "1"}
+            ) = 1
+        )
+    """
