@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import time
 from datetime import date
 from pathlib import Path
@@ -134,7 +135,8 @@ def _write_raw_for_campaigns(folder: Path) -> Path:
 def _warehouse(root: Path, raw: Path) -> WarehouseResource:
     return WarehouseResource(
         raw_dir=str(raw),
-        build_path=str(root / "build" / "warehouse.duckdb"),
+        # The file name dbt parsed the manifest with (the catalog name in its relations).
+        build_path=str(root / "build" / "loyalty_build.duckdb"),
         warehouse_path=str(root / "published" / "loyalty.duckdb"),
         exports_dir=str(root / "exports"),
     )
@@ -355,3 +357,63 @@ def test_schedules_run_their_jobs_in_the_configured_time_zone():
     with build_schedule_context() as context:
         request = daily_loyalty_refresh_schedule.evaluate_tick(context).run_requests[0]
     assert isinstance(request, RunRequest)
+
+
+def _dbt_materialization(result, name: str):
+    return next(
+        event
+        for event in result.asset_materializations_for_node("loyalty_dbt_models")
+        if event.asset_key == AssetKey(name)
+    )
+
+
+def test_dbt_materializations_carry_row_count_and_column_schema(refreshed):
+    result, _ = refreshed
+    customers = _dbt_materialization(result, "customers")
+    # 12 fixture customers plus c13 and c14.
+    assert customers.metadata["dagster/row_count"].value == 14
+    columns = {column.name for column in customers.metadata["dagster/column_schema"].value.columns}
+    assert {"customer_id", "value_tier", "loyalty_class", "lifecycle_status"} <= columns
+    assert not any(
+        "unserializable" in str(value) or key == "dagster_dbt/project"
+        for key, value in customers.metadata.items()
+    )
+
+
+def test_headline_numbers_are_numeric_metadata_of_their_marts(refreshed):
+    result, _ = refreshed
+    tiers = _dbt_materialization(result, "customer_segment_tier").metadata
+    # 14 customers ranked by lifetime value: platinum is rank <= 5% of 14 = 0.7
+    # (nobody), gold <= 20% = 2.8 (two), iron <= 70% = 9.8 (seven), lead the rest.
+    assert {key: tiers[key].value for key in tiers if key.startswith("customers_")} == {
+        "customers_platinum": 0,
+        "customers_gold": 2,
+        "customers_iron": 7,
+        "customers_lead": 5,
+    }
+    churn = _dbt_materialization(result, "customers").metadata["churn_rate"].value
+    assert isinstance(churn, float) and 0 <= churn <= 1
+    concentration = _dbt_materialization(result, "value_concentration_summary").metadata
+    assert 0 < concentration["top_20pct_profit_share"].value <= 1
+
+
+def test_charts_are_png_images_of_the_chart_size(refreshed):
+    from PIL import Image
+
+    from orchestration.pictures import HEIGHT_PX, WIDTH_PX, png_from_markdown
+
+    result, _ = refreshed
+    charts = {
+        "value_concentration": "pareto_curve",
+        "customer_loyalty_class": "loyalty_matrix",
+        "customer_segment_tier": "clv_by_tier",
+    }
+    for mart, key in charts.items():
+        markdown = _dbt_materialization(result, mart).metadata[key].value
+        assert markdown.startswith("![")
+        png = png_from_markdown(markdown)
+        assert png.startswith(b"\x89PNG\r\n\x1a\n"), mart
+        with Image.open(io.BytesIO(png)) as image:
+            image.verify()
+        with Image.open(io.BytesIO(png)) as image:
+            assert image.size == (WIDTH_PX, HEIGHT_PX), mart

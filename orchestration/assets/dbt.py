@@ -1,12 +1,22 @@
 """Every dbt model, seed and snapshot as a Dagster asset; dbt tests as asset checks."""
 
-from collections.abc import Iterator, Mapping
+import contextlib
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, Config
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    Config,
+    Output,
+    get_dagster_logger,
+)
+from dagster._utils import pushd
+from dagster_dbt import DagsterDbtTranslator, DbtCliInvocation, DbtCliResource, dbt_assets
 
-from orchestration.project import Manifest, dbt_project, raw_tables
+from orchestration.headlines import HEADLINES
+from orchestration.project import Manifest, raw_tables
 from orchestration.raw_state import full_refresh_announcement, record_state
 from orchestration.resources import WarehouseResource
 from orchestration.settings import Settings, environment_for_dbt
@@ -65,13 +75,62 @@ def reads_raw_files(selected: set[AssetKey]) -> bool:
     return any(key.path[-1].startswith("base_") for key in selected)
 
 
+def _model_name(event: Output) -> str | None:
+    """The dbt name of the node an output is for (its metadata carries dbt's unique_id)."""
+    unique_id = event.metadata.get("unique_id")
+    if unique_id is None:
+        return None
+    return str(getattr(unique_id, "value", unique_id)).rsplit(".", 1)[-1]
+
+
+def with_headlines(events: Iterable[Any], invocation: DbtCliInvocation) -> Iterator[Any]:
+    """The dbt events, with each headline mart's numbers and charts added to its materialization.
+
+    The marts are read through the invocation's dbt adapter, as dagster-dbt
+    reads row counts (one read-only connection, any engine); the events come
+    after fetch_row_counts, which passes them on once dbt has finished, so
+    the warehouse is free to read.
+    """
+
+    def query(sql: str) -> list[tuple]:
+        adapter = invocation.adapter
+        with pushd(str(invocation.project_dir)), adapter.connection_named("headlines"):
+            _, table = adapter.execute(sql, fetch=True)
+        return [tuple(row) for row in table.rows]
+
+    try:
+        for event in events:
+            name = _model_name(event) if isinstance(event, Output) else None
+            if name in HEADLINES:
+                event = event.with_metadata({**event.metadata, **HEADLINES[name](query)})
+            yield event
+    finally:
+        _release_adapter(invocation)
+
+
+def _release_adapter(invocation: DbtCliInvocation) -> None:
+    """Close the adapter's read-only connection, so later steps of the run can open the file.
+
+    dbt-duckdb keeps its database open for the rest of the process (and
+    DuckDB refuses a second connection with another configuration).
+    """
+    adapter = invocation.adapter
+    if adapter is None:
+        return
+    adapter.cleanup_connections()
+    manager = type(adapter.connections)
+    if hasattr(manager, "close_all_connections"):  # dbt-duckdb
+        with contextlib.suppress(Exception):  # env() raises when nothing was opened
+            manager.env().close()
+        manager.close_all_connections()
+
+
 def build_dbt_assets(manifest: Manifest, settings: Settings) -> AssetsDefinition:
     """The dbt project as one multi-asset that runs `dbt build` on the selected models."""
     tables = raw_tables(manifest)
 
     @dbt_assets(
         manifest=manifest,
-        project=dbt_project,
         dagster_dbt_translator=translator,
         name="loyalty_dbt_models",
     )
@@ -102,7 +161,13 @@ def build_dbt_assets(manifest: Manifest, settings: Settings) -> AssetsDefinition
         with environment_for_dbt(run_settings):
             # The op's context: dagster-dbt reads the op's tags, which the asset
             # context only offers through a deprecated property.
-            yield from dbt.cli(arguments, context=context.op_execution_context).stream()
+            invocation = dbt.cli(arguments, context=context.op_execution_context)
+            events = (
+                invocation.stream()
+                .fetch_row_counts()
+                .fetch_column_metadata(with_column_lineage=False)
+            )
+            yield from with_headlines(events, invocation)
         if reads_raw:
             record_state(run_settings.build_path, raw_state)
 

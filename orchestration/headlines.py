@@ -1,0 +1,180 @@
+"""Headline numbers and charts of the marts, as Dagster metadata of the marts that own them.
+
+Numbers are numeric metadata (Dagster plots them across runs on the asset's
+Plots tab); charts are PNG images in markdown (see orchestration/pictures.py).
+Each function reads the build warehouse after dbt has finished, through a
+`query` function (SQL in, rows out: the dbt adapter's connection in a run,
+so the same SQL serves every engine), and returns the metadata of one mart;
+HEADLINES maps the mart's name to its function. The figures are read from
+the marts, never recomputed: a mart defines each number once, the UI only
+shows it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from dagster import MetadataValue
+
+from orchestration import pictures
+
+Metadata = dict[str, MetadataValue]
+Query = Callable[[str], Sequence[Sequence[object]]]
+
+
+def _one(query: Query, sql: str) -> Sequence[object] | None:
+    rows = query(sql)
+    return rows[0] if rows else None
+
+
+def _float(value: object) -> MetadataValue:
+    return MetadataValue.float(float(value)) if value is not None else MetadataValue.null()
+
+
+def _counts_by(query: Query, table: str, column: str, order: str | None = None) -> Metadata:
+    """`customers_<value>`: customers per value of a column, in the seed's order if given."""
+    rows = query(f"select {column}, count(*) from {table} group by {column}")
+    counts = {str(value): int(count) for value, count in rows}
+    keys = [value for value in (order or "").split(",") if value] or sorted(counts)
+    keys += [key for key in counts if key not in keys]
+    return {f"customers_{key}": MetadataValue.int(counts.get(key, 0)) for key in keys}
+
+
+def value_tiers(query: Query) -> Metadata:
+    order = ",".join(
+        tier
+        for (tier,) in query("select value_tier from reference.value_tiers order by tier_order")
+    )
+    metadata = _counts_by(query, "marts.customer_segment_tier", "value_tier", order)
+    values: dict[str, list[float]] = {}
+    for tier, value in query(
+        "select value_tier, total_lifetime_value from marts.customer_segment_tier"
+    ):
+        values.setdefault(tier, []).append(float(value))
+    metadata["clv_by_tier"] = MetadataValue.md(pictures.value_by_tier(values, order.split(",")))
+    return metadata
+
+
+def loyalty_classes(query: Query) -> Metadata:
+    metadata = _counts_by(query, "marts.customer_loyalty_class", "loyalty_class")
+    rows = query(
+        """
+        select
+            case when is_high_behaviour then 'high' else 'low' end as behaviour,
+            case
+                when is_high_attitude then 'high'
+                when is_high_attitude = false then 'low'
+                else 'unknown'
+            end as attitude,
+            count(*) as count_customers
+        from marts.customer_loyalty_class
+        group by 1, 2
+        """
+    )
+    counts = {(behaviour, attitude): int(count) for behaviour, attitude, count in rows}
+    metadata["loyalty_matrix"] = MetadataValue.md(
+        pictures.loyalty_matrix(counts, ["high", "low"], ["high", "low", "unknown"])
+    )
+    return metadata
+
+
+def concentration(query: Query) -> Metadata:
+    row = _one(
+        query,
+        """
+        select
+            top_customer_share, top_customers_profit_share,
+            bottom_customer_share, bottom_customers_profit_share, count_unprofitable_customers
+        from marts.value_concentration_summary
+        """,
+    )
+    if row is None:
+        return {}
+    top, top_profit, bottom, bottom_profit, unprofitable = row
+    return {
+        f"top_{top:.0%}_profit_share".replace("%", "pct"): _float(top_profit),
+        f"bottom_{bottom:.0%}_profit_share".replace("%", "pct"): _float(bottom_profit),
+        "count_unprofitable_customers": MetadataValue.int(int(unprofitable or 0)),
+    }
+
+
+def pareto_curve(query: Query) -> Metadata:
+    rows = query(
+        """
+        select customer_share_cumulative, cumulative_profit_share
+        from marts.value_concentration
+        order by customer_percentile
+        """
+    )
+    top = _one(query, "select top_customer_share from marts.value_concentration_summary")
+    if not rows or top is None:
+        return {}
+    return {
+        "pareto_curve": MetadataValue.md(
+            pictures.pareto_curve(
+                [float(x) for x, _ in rows], [float(y) for _, y in rows], float(top[0])
+            )
+        )
+    }
+
+
+def lifetime_value(query: Query) -> Metadata:
+    average, total = _one(
+        query,
+        "select avg(total_lifetime_value), sum(total_lifetime_value)"
+        " from marts.customer_lifetime_value",
+    )
+    return {"average_clv": _float(average), "total_clv": _float(total)}
+
+
+def customers(query: Query) -> Metadata:
+    """Churn rate: churned customers over customers who ever purchased."""
+    count, purchasers, churned = _one(
+        query,
+        """
+        select
+            count(*),
+            sum(case when count_purchases > 0 then 1 else 0 end),
+            sum(case when lifecycle_status = 'churned' then 1 else 0 end)
+        from marts.customers
+        """,
+    )
+    return {
+        "count_customers": MetadataValue.int(int(count)),
+        "churn_rate": _float(churned / purchasers if purchasers else None),
+    }
+
+
+def satisfaction(query: Query) -> Metadata:
+    """NPS and average CSAT over the latest twelve survey months, from the mart's counts."""
+    months = query(
+        """
+        select
+            survey_month,
+            sum(count_promoters) - sum(count_detractors),
+            sum(count_nps_answers),
+            sum(avg_csat_score * count_csat_answers),
+            sum(count_csat_answers)
+        from marts.satisfaction_trends
+        group by survey_month
+        order by survey_month desc
+        """
+    )[:12]
+    net, nps_answers, csat_sum, csat_answers = (
+        sum(float(month[i] or 0) for month in months) for i in range(1, 5)
+    )
+    return {
+        "nps_last_12_months": _float(100 * net / nps_answers if nps_answers else None),
+        "avg_csat_last_12_months": _float(csat_sum / csat_answers if csat_answers else None),
+    }
+
+
+HEADLINES: dict[str, Callable[[Query], Metadata]] = {
+    "customer_segment_tier": value_tiers,
+    "customer_loyalty_class": loyalty_classes,
+    "value_concentration_summary": concentration,
+    "value_concentration": pareto_curve,
+    "customer_lifetime_value": lifetime_value,
+    "customers": customers,
+    "satisfaction_trends": satisfaction,
+}
