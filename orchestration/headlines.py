@@ -127,22 +127,20 @@ def lifetime_value(query: Query) -> Metadata:
     return {"average_clv": _float(average), "total_clv": _float(total)}
 
 
-def customers(query: Query) -> Metadata:
-    """Churn rate: churned customers over customers who ever purchased."""
-    count, purchasers, churned = _one(
+def lifecycle(query: Query) -> Metadata:
+    """Customers per lifecycle status, and the churn rate: churned over customers who purchased."""
+    metadata = _counts_by(
         query,
-        """
-        select
-            count(*),
-            sum(case when count_purchases > 0 then 1 else 0 end),
-            sum(case when lifecycle_status = 'churned' then 1 else 0 end)
-        from marts.customers
-        """,
+        "marts.customer_lifecycle",
+        "lifecycle_status",
+        "never_purchased,new,active,at_risk,churned",
     )
-    return {
-        "count_customers": MetadataValue.int(int(count)),
-        "churn_rate": _float(churned / purchasers if purchasers else None),
-    }
+    purchasers = sum(
+        value.value for key, value in metadata.items() if key != "customers_never_purchased"
+    )
+    churned = metadata["customers_churned"].value
+    metadata["churn_rate"] = _float(churned / purchasers if purchasers else None)
+    return metadata
 
 
 def satisfaction(query: Query) -> Metadata:
@@ -175,6 +173,6 @@ HEADLINES: dict[str, Callable[[Query], Metadata]] = {
     "value_concentration_summary": concentration,
     "value_concentration": pareto_curve,
     "customer_lifetime_value": lifetime_value,
-    "customers": customers,
+    "customer_lifecycle": lifecycle,
     "satisfaction_trends": satisfaction,
 }

@@ -391,8 +391,9 @@ def test_headline_numbers_are_numeric_metadata_of_their_marts(refreshed):
         "customers_iron": 7,
         "customers_lead": 5,
     }
-    churn = _dbt_materialization(result, "customers").metadata["churn_rate"].value
-    assert isinstance(churn, float) and 0 <= churn <= 1
+    lifecycle = _dbt_materialization(result, "customer_lifecycle").metadata
+    purchasers = 14 - lifecycle["customers_never_purchased"].value
+    assert lifecycle["churn_rate"].value == lifecycle["customers_churned"].value / purchasers
     concentration = _dbt_materialization(result, "value_concentration_summary").metadata
     assert 0 < concentration["top_20pct_profit_share"].value <= 1
 
