@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from orchestration.clv import BgNbdFit, ClvFitError
+from orchestration.clv import BgNbdFit, ClvFitError, holdout_observations
 from orchestration.clv.simulate import simulate_holdout
 from orchestration.clv.validation import (
     HoldoutObservations,
@@ -216,3 +217,32 @@ def test_a_model_that_cannot_be_fitted_is_reported_and_skipped():
     assert "s reached 30" in pareto.message
     assert np.isnan(pareto.summary_row()["mean_absolute_error"])
     assert choose_model(validations).reason.endswith("Not fitted: pareto_nbd.")
+
+
+def test_holdout_observations_from_purchase_days_by_hand():
+    # Calibration end 2026-01-01, as of 2026-01-15 (a 2-week holdout).
+    # A: 12-18 (first), 12-25 (repeat, 7 days before the end: week -2 covers
+    # days (-14, -7]), 01-08 (repeat in the holdout, day 7: week 0). B: 12-31
+    # only in the calibration; 01-20 is after the as-of date. C first bought
+    # on 01-05, after the calibration end: not in the calibration sample.
+    days = pd.DataFrame(
+        {
+            "customer_id": ["A", "A", "A", "B", "B", "C"],
+            "purchase_date": [
+                "2025-12-18",
+                "2025-12-25",
+                "2026-01-08",
+                "2025-12-31",
+                "2026-01-20",
+                "2026-01-05",
+            ],
+            "purchase_number": [1, 2, 3, 1, 2, 1],
+        }
+    )
+    observations = holdout_observations(days, "2026-01-01", "2026-01-15", 2.0)
+    assert observations.frequency.tolist() == [1.0, 0.0]
+    assert observations.recency.tolist() == [1.0, 0.0]
+    assert observations.age == pytest.approx([2.0, 1 / 7])
+    assert observations.holdout_purchases.tolist() == [1.0, 0.0]
+    assert observations.week_index.tolist() == [-2, 0]
+    assert observations.count_repeat_purchases.tolist() == [1.0, 1.0]

@@ -170,20 +170,66 @@ def test_regular_repurchasers_are_found_with_their_planted_cycle(sample_warehous
 
 
 def test_predictive_models_are_fitted_on_the_sample(sample_warehouse, customers):
-    ((status, fitted_customers, r, a, dropout_model, dropout_probability),) = (
+    ((status, fitted_customers, model, reason, r, dropout_model, gamma_gamma_p),) = (
         sample_warehouse.query(
-            "select status, count_customers, bgnbd_r, bgnbd_a, bgnbd_dropout_model,"
-            " bgnbd_dropout_probability from marts.clv_model_fits"
+            "select status, count_customers, purchase_model, purchase_model_reason,"
+            " purchase_model_r, dropout_model, gamma_gamma_p from marts.clv_model_fits"
         )
     )
     assert status == "fitted"
     assert fitted_customers == int((customers["count_purchases"] > 0).sum())
-    assert r > 0 and 0 < dropout_probability < 1
-    assert (a is None) == (dropout_model == "same_for_everyone")
-    methods = set(customers["potential_value_method"])
-    assert methods == {"bgnbd_gamma_gamma", "bgnbd_population_margin", "no_purchases"} | (
-        methods & {"bgnbd_own_margin"}
+    assert r > 0 and gamma_gamma_p > 0 and dropout_model is not None
+    # The model the marts use is the one the holdout validation chose, for the reason it gives.
+    chosen = sample_warehouse.query(
+        "select purchase_model, choice_reason from marts.clv_model_validation"
+        " where comparison = 'summary' and is_chosen"
     )
+    assert chosen == [(model, reason)]
+    methods = set(customers["potential_value_method"])
+    assert {"model_gamma_gamma_spend", "model_population_spend", "no_purchases"} <= methods
+    assert methods <= {
+        "model_gamma_gamma_spend",
+        "model_population_spend",
+        "negative_margin_after_cost_to_serve",
+        "no_purchases",
+    }
+
+
+def test_potential_value_is_negative_only_with_its_reason(customers):
+    negative = customers[customers["potential_value"] < 0]
+    assert set(negative["potential_value_method"]) <= {"negative_margin_after_cost_to_serve"}
+
+
+def test_every_purchase_model_is_validated_on_the_holdout(sample_warehouse, customers):
+    summary = sample_warehouse.query_df(
+        "select * from marts.clv_model_validation where comparison = 'summary'"
+    ).set_index("purchase_model")
+    assert set(summary.index) == {"bgnbd", "mbgnbd", "pareto_nbd"}
+    # Pareto/NBD has no finite fit when customers barely differ in their
+    # dropout (the sample's planted churn), and says so; the other two fit.
+    assert (summary.loc[["bgnbd", "mbgnbd"], "status"] == "fitted").all()
+    not_fitted = summary[summary["status"] != "fitted"]
+    assert (not_fitted["message"].str.len() > 0).all()
+    assert summary["is_chosen"].sum() == 1
+    assert summary.loc[summary["is_chosen"], "status"].tolist() == ["fitted"]
+    fitted = summary[summary["status"] == "fitted"]
+    assert (fitted["mean_absolute_error"] > 0).all()
+    # Every model is judged on the same customers and the same actual purchases.
+    assert summary["count_customers"].nunique() == 1
+    assert summary["actual_repeat_purchases"].nunique() == 1
+    buckets = sample_warehouse.query_df(
+        "select purchase_model, sum(count_customers) as customers"
+        " from marts.clv_model_validation"
+        " where comparison = 'frequency_bucket' group by purchase_model"
+    ).set_index("purchase_model")["customers"]
+    assert (buckets == summary.loc[buckets.index, "count_customers"]).all()
+    # The holdout weeks' actual purchases add up to the summary's.
+    weeks = sample_warehouse.query_df(
+        "select purchase_model, sum(actual_repeat_purchases) as actual"
+        " from marts.clv_model_validation"
+        " where comparison = 'week' and is_holdout group by purchase_model"
+    ).set_index("purchase_model")["actual"]
+    assert weeks.to_numpy() == pytest.approx(summary.loc[weeks.index, "actual_repeat_purchases"])
 
 
 def test_planted_churned_customers_have_low_probability_alive(customers, planted):

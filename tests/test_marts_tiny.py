@@ -361,16 +361,32 @@ def test_repurchase_cycles_on_the_tiny_fixture(tiny_warehouse):
 
 
 def test_too_few_customers_use_the_simple_estimate_and_say_so(tiny_warehouse, customers):
-    ((status, count_customers, message),) = tiny_warehouse.query(
-        "select status, count_customers, status_message from marts.clv_model_fits"
+    ((status, count_customers, message, model, reason),) = tiny_warehouse.query(
+        "select status, count_customers, status_message, purchase_model, purchase_model_reason"
+        " from marts.clv_model_fits"
     )
     assert (status, count_customers) == ("not_fitted_too_few_customers", 10)
     assert "clv_min_customers_to_fit" in message
+    assert model == "mbgnbd" and "validation skipped" in reason
     assert set(customers["potential_value_method"]) == {
         "customer_rate",
         "population_rate_fallback",
         "no_purchases",
     }
+
+
+def test_holdout_validation_is_skipped_with_its_reason(tiny_warehouse):
+    # 26 weeks before 2026-06-30 is 2025-12-30: only c03 (2025-12-01), c04
+    # (2025-08-01) and c08 (three times in 2024) had bought by then: 3
+    # customers, 1 with a repeat purchase, far below the 200 needed to fit.
+    ((status, end, message),) = tiny_warehouse.query(
+        "select status, cast(calibration_end_date as varchar), message"
+        " from marts.clv_model_validation"
+    )
+    assert (status, end) == ("skipped", "2025-12-30")
+    assert "3 customers had bought by the calibration end 2025-12-30" in message
+    assert "1 of them more than once" in message
+    assert "clv_holdout_weeks" in message
 
 
 def test_model_fit_history_keeps_one_row_per_build(tiny_warehouse):

@@ -8,6 +8,7 @@ from orchestration.clv.bgnbd import BgNbdFit, fit_bgnbd
 from orchestration.clv.discounting import discounted_value_of_purchases
 from orchestration.clv.errors import ClvFitError
 from orchestration.clv.gamma_gamma import GammaGammaFit, expected_average_value, fit_gamma_gamma
+from orchestration.clv.holdout import holdout_observations
 from orchestration.clv.mbgnbd import MbgNbdFit, fit_mbgnbd
 from orchestration.clv.models import (
     MODEL_NAMES,
@@ -48,6 +49,7 @@ __all__ = [
     "fit_mbgnbd",
     "fit_pareto_nbd",
     "fit_purchase_model",
+    "holdout_observations",
     "probability_alive",
     "standard_errors",
     "validate_model",

@@ -37,7 +37,8 @@ aggregated_to_days as (
         ordered_date as purchase_date,
         count(*) as count_orders,
         sum(net_revenue) as net_revenue,
-        sum(gross_margin - cost_to_serve) as margin_after_cost_to_serve
+        sum(gross_margin) as gross_margin,
+        sum(cost_to_serve) as cost_to_serve
     from purchases_in_scope
     group by customer_id, ordered_date
 
@@ -65,7 +66,8 @@ final as (
         cast(days_since_previous_purchase as integer) as days_since_previous_purchase,
         cast(count_orders as integer) as count_orders,
         cast(net_revenue as decimal(18, 2)) as net_revenue,
-        cast(margin_after_cost_to_serve as decimal(18, 2)) as margin_after_cost_to_serve
+        cast(gross_margin as decimal(18, 2)) as gross_margin,
+        cast(cost_to_serve as decimal(18, 2)) as cost_to_serve
     from numbered
 
 )

@@ -9,9 +9,10 @@
       mean_repeat_spend
                     mean net revenue of the repeat purchase days (what
                     Gamma-Gamma is fitted on); null without repeats
-      mean_repeat_margin
-                    mean of net revenue - product cost - order cost to
-                    serve over the repeat purchase days; null without repeats
+      margin_rate   gross margin / net revenue over all purchase days
+      cost_to_serve_per_purchase
+                    mean order cost to serve per purchase day
+    Margin and cost to serve are applied to the predicted spend afterwards.
 
     One row per customer with at least one purchase.
 -#}
@@ -29,14 +30,14 @@ purchase_days as (
 
 ),
 
-repeat_purchases_aggregated as (
+purchase_days_aggregated as (
 
     select
         customer_id,
-        avg(net_revenue) as mean_repeat_spend,
-        avg(margin_after_cost_to_serve) as mean_repeat_margin
+        avg(case when purchase_number > 1 then net_revenue end) as mean_repeat_spend,
+        sum(gross_margin) / sum(net_revenue) as margin_rate,
+        avg(cost_to_serve) as cost_to_serve_per_purchase
     from purchase_days
-    where purchase_number > 1
     group by customer_id
 
 ),
@@ -52,12 +53,13 @@ final as (
             / 7.0 as double precision
         ) as recency_weeks,
         cast(purchase_facts.tenure_days / 7.0 as double precision) as age_weeks,
-        cast(repeat_purchases_aggregated.mean_repeat_spend as double precision) as mean_repeat_spend,
-        cast(repeat_purchases_aggregated.mean_repeat_margin as double precision)
-            as mean_repeat_margin
+        cast(purchase_days_aggregated.mean_repeat_spend as double precision) as mean_repeat_spend,
+        cast(purchase_days_aggregated.margin_rate as double precision) as margin_rate,
+        cast(purchase_days_aggregated.cost_to_serve_per_purchase as double precision)
+            as cost_to_serve_per_purchase
     from purchase_facts
-    left join repeat_purchases_aggregated
-        on purchase_facts.customer_id = repeat_purchases_aggregated.customer_id
+    inner join purchase_days_aggregated
+        on purchase_facts.customer_id = purchase_days_aggregated.customer_id
 
 )
 

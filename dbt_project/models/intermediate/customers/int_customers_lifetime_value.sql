@@ -37,7 +37,7 @@ simple_estimate as (
 
 ),
 
--- BG/NBD and Gamma-Gamma: rows only when the models were fitted.
+-- The purchase model and Gamma-Gamma: rows only when the models were fitted.
 predicted as (
 
     select * from {{ ref('int_customers_predicted_value') }}
@@ -57,6 +57,7 @@ potential_value as (
             as probability_active,
         coalesce(predicted.expected_purchases, simple_estimate.expected_purchases)
             as expected_purchases,
+        predicted.expected_spend_per_purchase,
         coalesce(
             predicted.expected_margin_per_purchase, simple_estimate.expected_margin_per_purchase
         ) as expected_margin_per_purchase,
@@ -109,6 +110,7 @@ final as (
         potential_value.expected_interval_days,
         potential_value.probability_active,
         coalesce(potential_value.expected_purchases, 0) as expected_purchases,
+        potential_value.expected_spend_per_purchase,
         potential_value.expected_margin_per_purchase,
         cast(coalesce(potential_value.potential_value, 0) as decimal(18, 2)) as potential_value,
         cast(

@@ -53,6 +53,8 @@ intervals as (
         (customer_orders.gross_margin - customer_orders.order_cost_to_serve)
         / purchase_facts.count_purchases as expected_margin_per_purchase,
         case
+            when customer_orders.gross_margin - customer_orders.order_cost_to_serve < 0
+                then 'negative_margin_after_cost_to_serve'
             when purchase_facts.count_purchases >= {{ var('clv_min_orders_for_rate') }}
                 then 'customer_rate'
             else 'population_rate_fallback'

@@ -1,14 +1,26 @@
-"""Per-customer predictions from this build's BG/NBD and Gamma-Gamma fit.
+"""Per-customer predictions from this build's purchase model and Gamma-Gamma fit.
 
 One row per customer with at least one purchase, when the models were
-fitted (int_clv_model_fit.status = 'fitted'); no rows otherwise. The method
-column says how each number was made:
+fitted (int_clv_model_fit.status = 'fitted'); no rows otherwise.
 
-  bgnbd_gamma_gamma        BG/NBD purchases x Gamma-Gamma margin per purchase
-  bgnbd_population_margin  no repeat purchase yet: Gamma-Gamma's population
-                           mean margin
-  bgnbd_own_margin         repeat purchases with a margin <= 0, which
-                           Gamma-Gamma cannot model: the customer's own mean
+  expected spend per purchase  Gamma-Gamma, fitted on spend (net revenue) per
+                               purchase day: the customer's mean repeat spend
+                               shrunk to the population's; without a repeat
+                               purchase, the population mean
+  expected margin per purchase expected spend x the customer's margin rate
+                               (gross margin / net revenue of their purchases)
+                               - their mean order cost to serve per purchase day
+  potential value              the purchase model's discounted purchases over
+                               the horizon x expected margin per purchase
+
+The method column says how each number was made:
+
+  model_gamma_gamma_spend      repeat customer, own spend shrunk by Gamma-Gamma
+  model_population_spend       no repeat purchase yet: the population mean spend
+  negative_margin_after_cost_to_serve
+                               the expected purchases lose money after product
+                               cost and cost to serve: the potential value is
+                               below zero, and this is why
 """
 
 import numpy as np
@@ -17,10 +29,29 @@ import pandas as pd
 WEEKS_PER_MONTH = 52.1775 / 12
 
 
+def _purchase_fit(fit_row):
+    from orchestration.clv import BgNbdFit, MbgNbdFit, ParetoNbdFit
+
+    if fit_row["purchase_model"] == "pareto_nbd":
+        return ParetoNbdFit.from_parameters(
+            r=fit_row["purchase_model_r"],
+            alpha=fit_row["purchase_model_alpha"],
+            s=fit_row["purchase_model_s"],
+            beta=fit_row["purchase_model_beta"],
+        )
+    fit_class = MbgNbdFit if fit_row["purchase_model"] == "mbgnbd" else BgNbdFit
+    return fit_class.from_parameters(
+        r=fit_row["purchase_model_r"],
+        alpha=fit_row["purchase_model_alpha"],
+        a=fit_row["purchase_model_a"],
+        b=fit_row["purchase_model_b"],
+        p=fit_row["dropout_probability"],
+    )
+
+
 def model(dbt, session):
     dbt.config(materialized="table")
     from orchestration.clv import (
-        BgNbdFit,
         GammaGammaFit,
         discounted_value_of_purchases,
         expected_average_value,
@@ -36,6 +67,7 @@ def model(dbt, session):
         "potential_value_method",
         "probability_active",
         "expected_purchases",
+        "expected_spend_per_purchase",
         "expected_margin_per_purchase",
         "potential_value",
     ]
@@ -44,34 +76,31 @@ def model(dbt, session):
             {"customer_id": "string", "potential_value_method": "string"}
         )
 
-    bgnbd = BgNbdFit.from_parameters(
-        r=fit_row["bgnbd_r"],
-        alpha=fit_row["bgnbd_alpha"],
-        a=fit_row["bgnbd_a"],
-        b=fit_row["bgnbd_b"],
-        p=fit_row["bgnbd_dropout_probability"],
-    )
+    purchase_fit = _purchase_fit(fit_row)
     gamma_gamma = GammaGammaFit.from_parameters(
         p=fit_row["gamma_gamma_p"], q=fit_row["gamma_gamma_q"], v=fit_row["gamma_gamma_v"]
     )
     frequency = summary["frequency"].to_numpy(dtype=float)
     recency = summary["recency_weeks"].to_numpy(dtype=float)
     age = summary["age_weeks"].to_numpy(dtype=float)
-    own_margin = summary["mean_repeat_margin"].to_numpy(dtype=float)
+    own_spend = summary["mean_repeat_spend"].to_numpy(dtype=float)
+    margin_rate = summary["margin_rate"].to_numpy(dtype=float)
+    cost_to_serve = summary["cost_to_serve_per_purchase"].to_numpy(dtype=float)
 
-    has_positive_repeat_margin = (frequency > 0) & (own_margin > 0)
-    margin = np.where(
-        has_positive_repeat_margin,
-        expected_average_value(gamma_gamma, frequency, np.where(own_margin > 0, own_margin, 1.0)),
-        np.where(frequency > 0, own_margin, expected_average_value(gamma_gamma, 0.0, 0.0)),
+    has_repeat = (frequency > 0) & (own_spend > 0)
+    spend = np.where(
+        has_repeat,
+        expected_average_value(gamma_gamma, frequency, np.where(has_repeat, own_spend, 1.0)),
+        expected_average_value(gamma_gamma, 0.0, 0.0),
     )
+    margin = spend * margin_rate - cost_to_serve
     method = np.where(
-        has_positive_repeat_margin,
-        "bgnbd_gamma_gamma",
-        np.where(frequency > 0, "bgnbd_own_margin", "bgnbd_population_margin"),
+        margin <= 0,
+        "negative_margin_after_cost_to_serve",
+        np.where(has_repeat, "model_gamma_gamma_spend", "model_population_spend"),
     )
     value, purchases = discounted_value_of_purchases(
-        bgnbd,
+        purchase_fit,
         frequency,
         recency,
         age,
@@ -84,8 +113,9 @@ def model(dbt, session):
         {
             "customer_id": summary["customer_id"].astype("string"),
             "potential_value_method": pd.Series(method, dtype="string"),
-            "probability_active": probability_alive(bgnbd, frequency, recency, age),
+            "probability_active": probability_alive(purchase_fit, frequency, recency, age),
             "expected_purchases": purchases,
+            "expected_spend_per_purchase": spend,
             "expected_margin_per_purchase": margin,
             "potential_value": value,
         }

@@ -1,6 +1,6 @@
 {#-
-    One row per dbt build: the BG/NBD and Gamma-Gamma parameters fitted in
-    that build, their log-likelihood, how many customers were fitted and how
+    One row per dbt build: the purchase model chosen in that build (and
+    why) with its parameters, the Gamma-Gamma parameters, their log-likelihood, how many customers were fitted and how
     long it took, so drift between runs shows. Incremental: each build
     appends its row (a --full-refresh starts the history again).
 -#}
@@ -26,13 +26,17 @@ final as (
         cast(count_gamma_gamma_customers as integer) as count_gamma_gamma_customers,
         cast(status as {{ dbt.type_string() }}) as status,
         cast(status_message as {{ dbt.type_string() }}) as status_message,
-        cast(bgnbd_r as double precision) as bgnbd_r,
-        cast(bgnbd_alpha as double precision) as bgnbd_alpha,
-        cast(bgnbd_a as double precision) as bgnbd_a,
-        cast(bgnbd_b as double precision) as bgnbd_b,
-        cast(bgnbd_dropout_model as {{ dbt.type_string() }}) as bgnbd_dropout_model,
-        cast(bgnbd_dropout_probability as double precision) as bgnbd_dropout_probability,
-        cast(bgnbd_log_likelihood as double precision) as bgnbd_log_likelihood,
+        cast(purchase_model as {{ dbt.type_string() }}) as purchase_model,
+        cast(purchase_model_reason as {{ dbt.type_string() }}) as purchase_model_reason,
+        cast(purchase_model_r as double precision) as purchase_model_r,
+        cast(purchase_model_alpha as double precision) as purchase_model_alpha,
+        cast(purchase_model_a as double precision) as purchase_model_a,
+        cast(purchase_model_b as double precision) as purchase_model_b,
+        cast(purchase_model_s as double precision) as purchase_model_s,
+        cast(purchase_model_beta as double precision) as purchase_model_beta,
+        cast(dropout_model as {{ dbt.type_string() }}) as dropout_model,
+        cast(dropout_probability as double precision) as dropout_probability,
+        cast(purchase_model_log_likelihood as double precision) as purchase_model_log_likelihood,
         cast(gamma_gamma_p as double precision) as gamma_gamma_p,
         cast(gamma_gamma_q as double precision) as gamma_gamma_q,
         cast(gamma_gamma_v as double precision) as gamma_gamma_v,

@@ -21,6 +21,7 @@ final as (
         expected_interval_days,
         probability_active,
         expected_purchases,
+        expected_spend_per_purchase,
         expected_margin_per_purchase,
         potential_value,
         total_lifetime_value,
