@@ -6,6 +6,11 @@ into its own file, and publishing copies the marts (the models of schema
 `marts` in the dbt manifest, with their table and column descriptions) into a
 fresh file that atomically replaces the published one. Readers that already
 have the old file open keep reading it; the next connection sees the new one.
+
+Publishes may overlap (a scheduled run, `cli publish` by hand, a second
+clone's run): each writes its own staging file, named uniquely beside the
+published one, and they take turns under an exclusive lock, so the rename
+of a finished file is the only change a reader can see.
 Personal data (schema `restricted`) and raw rows (schemas `staging`,
 `quarantine`) are never published.
 """
@@ -13,15 +18,21 @@ Personal data (schema `restricted`) and raw rows (schemas `staging`,
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
+from orchestration.locks import LockTimeoutError, exclusive_lock
 from orchestration.project import PUBLISHED_SCHEMA as SCHEMA
 from orchestration.project import load_manifest, published_marts
 from orchestration.settings import Settings
+
+# How long a publish waits for another publish of the same file to finish.
+PUBLISH_LOCK_TIMEOUT_SECONDS = 600.0
 
 
 class PublishError(RuntimeError):
@@ -97,11 +108,13 @@ def publish(
     warehouse_path: Path,
     marts: Sequence[str] | None = None,
     storage_version: str = Settings.storage_version,
+    lock_timeout_seconds: float = PUBLISH_LOCK_TIMEOUT_SECONDS,
 ) -> list[PublishedTable]:
     """Copy the marts from the build file into a new file that replaces `warehouse_path`.
 
     marts: the names of the models to publish; by default those of schema marts
-    in the dbt manifest (orchestration.project.published_marts).
+    in the dbt manifest (orchestration.project.published_marts). Another
+    publish of the same file is waited for, up to lock_timeout_seconds.
     """
     if not build_path.exists():
         raise PublishError(
@@ -110,9 +123,36 @@ def publish(
     if marts is None:
         marts = published_marts(load_manifest())
     warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-    staging_path = warehouse_path.with_name(f".{warehouse_path.name}.publishing")
-    staging_path.unlink(missing_ok=True)
-    staging_path.with_name(staging_path.name + ".wal").unlink(missing_ok=True)
+    lock_path = warehouse_path.with_name(f".{warehouse_path.name}.publish.lock")
+    try:
+        with exclusive_lock(lock_path, f"publish to {warehouse_path}", lock_timeout_seconds):
+            # A folder of its own in the same directory (so the rename stays on
+            # one file system): DuckDB creates the file and its WAL there.
+            staging_dir = Path(
+                tempfile.mkdtemp(
+                    prefix=f".{warehouse_path.name}.",
+                    suffix=".publishing",
+                    dir=warehouse_path.parent,
+                )
+            )
+            try:
+                staging_path = staging_dir / warehouse_path.name
+                published = _write_marts(build_path, staging_path, marts, storage_version)
+                os.replace(staging_path, warehouse_path)
+            finally:
+                shutil.rmtree(staging_dir, ignore_errors=True)
+    except LockTimeoutError as error:
+        raise PublishError(
+            f"Another publish is still writing {warehouse_path}: {error} "
+            "Try again when it has finished."
+        ) from error
+    return published
+
+
+def _write_marts(
+    build_path: Path, staging_path: Path, marts: Sequence[str], storage_version: str
+) -> list[PublishedTable]:
+    """Copy the marts into a new DuckDB file at staging_path, fully written and closed."""
     connection = duckdb.connect(
         str(staging_path), config={"storage_compatibility_version": storage_version}
     )
@@ -132,10 +172,6 @@ def publish(
         published = [_copy_mart(connection, build, name) for name in sorted(marts)]
         connection.execute(f"detach {_quote(build)}")
         connection.execute("checkpoint")
-    except Exception:
+    finally:
         connection.close()
-        staging_path.unlink(missing_ok=True)
-        raise
-    connection.close()
-    os.replace(staging_path, warehouse_path)
     return published

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import shutil
 import subprocess
 import sys
 
@@ -86,3 +87,90 @@ def test_failed_build_publishes_nothing(tmp_path):
     assert "missing required column(s): customer_id" in completed.stdout + completed.stderr
     assert "nothing was published" in completed.stderr
     assert not os.path.exists(published_path)
+
+
+PUBLISHER = """
+import sys, time
+from pathlib import Path
+from orchestration.publish import publish
+build, target, go = (Path(argument) for argument in sys.argv[1:4])
+rounds = int(sys.argv[4])
+while not go.exists():
+    time.sleep(0.01)
+for _ in range(rounds):
+    publish(build, target)
+"""
+
+
+def _whole_warehouse(path) -> dict[str, int]:
+    """Row count of every table of schema marts, read as a BI tool would (read-only)."""
+    with duckdb.connect(str(path), read_only=True) as connection:
+        names = [
+            name
+            for (name,) in connection.execute(
+                "select table_name from duckdb_tables() where schema_name = 'marts'"
+            ).fetchall()
+        ]
+        return {
+            name: connection.execute(f'select count(*) from marts."{name}"').fetchone()[0]
+            for name in names
+        }
+
+
+def test_overlapping_publishes_show_readers_only_whole_warehouses(tiny_warehouse, tmp_path):
+    # A copy of the build, so the publishers' read-only attach never holds up
+    # tests in the other worker that build the shared tiny warehouse.
+    build = tmp_path / "build" / tiny_warehouse.database_path.name
+    build.parent.mkdir()
+    shutil.copy(tiny_warehouse.database_path, build)
+    target = tmp_path / "loyalty.duckdb"
+    publish(build, target)
+    whole = _whole_warehouse(target)
+    assert whole["customers"] == 12
+    go = tmp_path / "go"
+    # Two publishers of the same file, started at the same instant, three publishes each.
+    publishers = [
+        subprocess.Popen(
+            [sys.executable, "-c", PUBLISHER, str(build), str(target)] + [str(go), "3"],
+            cwd=REPO_ROOT,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    reads, errors, partial = 0, [], []
+    try:
+        go.touch()
+        while any(publisher.poll() is None for publisher in publishers):
+            try:
+                seen = _whole_warehouse(target)
+            except duckdb.Error as error:
+                errors.append(str(error))
+                continue
+            reads += 1
+            if seen != whole:
+                partial.append(seen)
+    finally:
+        for publisher in publishers:
+            publisher.wait(timeout=120)
+    assert [publisher.returncode for publisher in publishers] == [0, 0], [
+        publisher.stderr.read() for publisher in publishers
+    ]
+    assert errors == []
+    assert partial == []
+    assert reads > 10
+    assert _whole_warehouse(target) == whole
+    assert sorted(path.name for path in tmp_path.iterdir() if "publishing" in path.name) == []
+
+
+def test_a_publish_waits_for_the_one_writing(tiny_warehouse, tmp_path):
+    from orchestration.locks import exclusive_lock
+
+    target = tmp_path / "loyalty.duckdb"
+    lock = tmp_path / ".loyalty.duckdb.publish.lock"
+    with (
+        exclusive_lock(lock, "a publish by hand", 0),
+        pytest.raises(PublishError, match=r"held by a publish by hand \(pid \d+"),
+    ):
+        publish(tiny_warehouse.database_path, target, lock_timeout_seconds=0.5)
+    assert not target.exists()
