@@ -22,6 +22,7 @@ from pathlib import Path
 
 from orchestration.dagster_home import ensure_dagster_home
 from orchestration.publish import PublishError, publish
+from orchestration.resources import RunLockError, run_lock
 from orchestration.settings import BUNDLED_SAMPLE_DIR, DBT_PROJECT_DIR, REPO_ROOT, Settings
 
 
@@ -76,6 +77,12 @@ def run_pipeline(settings: Settings) -> int:
             instance=instance, raise_on_error=False, run_config=run_config
         )
     if not result.success:
+        lock_error = _run_lock_error(result)
+        if lock_error:
+            print(
+                f"\nerror: {lock_error} Nothing was run (run id {result.run_id}).", file=sys.stderr
+            )
+            return 1
         print(
             f"\nThe run failed (run id {result.run_id}); nothing was published and no campaign "
             "list was written. The messages above name the failing model or test; "
@@ -99,6 +106,18 @@ def run_pipeline(settings: Settings) -> int:
             print(metadata["tables"].value)
     print(f"\nBuild warehouse (staging, quarantine, restricted, campaigns): {settings.build_path}")
     return 0
+
+
+def _run_lock_error(result) -> str | None:
+    """The message of a run that stopped because another run held the build warehouse."""
+    for event in result.all_events:
+        if event.is_failure and event.event_specific_data is not None:
+            error = getattr(event.event_specific_data, "error", None)
+            while error is not None:
+                if error.cls_name == "RunLockError":
+                    return error.message.split(": ", 1)[-1].strip()
+                error = error.cause
+    return None
 
 
 def dagster_dev(settings: Settings, extra_args: list[str]) -> int:
@@ -151,15 +170,31 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings.from_environment()
     if arguments.command == "dev":
         return dagster_dev(settings, arguments.extra_args)
-    if arguments.command == "dbt":
+    if arguments.command == "dbt" and arguments.extra_args[:1] == ["parse"]:
         return run_dbt(settings, arguments.extra_args)
-    print(f"Raw data: {settings.raw_dir}")
     if arguments.command == "run":
         if arguments.extra_args:
             parser.error("`run` takes no dbt arguments; use `build` (then `publish`) for that.")
+        print(f"Raw data: {settings.raw_dir}")
+        # The run takes the run lock itself (WarehouseResource), as a scheduled run does.
         return run_pipeline(settings)
-    if arguments.command == "build":
-        returncode = run_dbt(settings, ["build", *arguments.extra_args])
+    # Every other command reads or writes the build warehouse: one at a time
+    # with the runs, so none meets DuckDB's file lock.
+    command = " ".join(["orchestration.cli", arguments.command, *arguments.extra_args])
+    try:
+        with run_lock(settings, f"`{command}`"):
+            return _locked_command(settings, arguments.command, arguments.extra_args)
+    except RunLockError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+def _locked_command(settings: Settings, command: str, extra_args: list[str]) -> int:
+    if command == "dbt":
+        return run_dbt(settings, extra_args)
+    print(f"Raw data: {settings.raw_dir}")
+    if command == "build":
+        returncode = run_dbt(settings, ["build", *extra_args])
         if returncode != 0:
             print(
                 f"\ndbt build failed (exit {returncode}); nothing was published. "

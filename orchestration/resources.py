@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
 import duckdb
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, InitResourceContext
 from dagster_dbt import DbtCliResource
 
+from orchestration.locks import Holder, LockTimeoutError, exclusive_lock
 from orchestration.project import DBT_EXECUTABLE, LocalDbtCliResource, dbt_project
 from orchestration.settings import Settings
 
@@ -20,6 +24,12 @@ class WarehouseResource(ConfigurableResource):
     point a run at a temporary folder by giving the paths. An empty field
     takes the Settings default; an empty temp_dir with a build_path given is
     the folder `tmp` beside the build file.
+
+    A run that uses it holds the build warehouse's run lock from start to
+    end (Dagster sets resources up once per run with the in-process
+    executor), so a second run on the same warehouse, from the daemon or
+    `make run`, waits for the first instead of failing on DuckDB's file lock.
+    Sensors, which use it outside any run, take no lock.
     """
 
     raw_dir: str = ""
@@ -27,6 +37,7 @@ class WarehouseResource(ConfigurableResource):
     warehouse_path: str = ""
     exports_dir: str = ""
     temp_dir: str = ""
+    run_wait_minutes: float = Settings.run_wait_minutes
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WarehouseResource:
@@ -36,7 +47,18 @@ class WarehouseResource(ConfigurableResource):
             warehouse_path=str(settings.warehouse_path),
             exports_dir=str(settings.exports_dir),
             temp_dir=str(settings.temp_dir),
+            run_wait_minutes=settings.run_wait_minutes,
         )
+
+    @contextmanager
+    def yield_for_execution(self, context: InitResourceContext) -> Iterator[WarehouseResource]:
+        run = context.dagster_run
+        if run is None:
+            yield self
+            return
+        say = context.log.warning if context.log else None
+        with run_lock(self.settings(), f"Dagster run {run.run_id} of {run.job_name}", say):
+            yield self
 
     def settings(self) -> Settings:
         """Settings with this resource's paths (the run's other settings are not its business)."""
@@ -53,11 +75,46 @@ class WarehouseResource(ConfigurableResource):
         }
         if "build_path" in given and "temp_dir" not in given:
             given["temp_dir"] = given["build_path"].parent / "tmp"
-        return replace(Settings(), **given)
+        return replace(Settings(run_wait_minutes=self.run_wait_minutes), **given)
 
     def connect(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         """A connection to the build warehouse (the file dbt writes)."""
         return duckdb.connect(str(self.settings().build_path), read_only=read_only)
+
+
+class RunLockError(RuntimeError):
+    """Another run holds the build warehouse; the message names it."""
+
+
+@contextmanager
+def run_lock(
+    settings: Settings, purpose: str, say: Callable[[str], None] | None = None
+) -> Iterator[Holder]:
+    """One run at a time on the build warehouse: wait for the one holding it, or say who it is.
+
+    say(message) reports the wait (default: print to stderr). Raises
+    RunLockError naming the holding run after settings.run_wait_minutes.
+    """
+    say = say or (lambda message: print(message, file=sys.stderr, flush=True))
+    path = settings.run_lock_path
+    minutes = settings.run_wait_minutes
+
+    def waiting(holder: Holder | None) -> None:
+        held_by = holder.describe() if holder else "another run"
+        say(
+            f"The build warehouse {settings.build_path} is in use by {held_by}; "
+            f"waiting up to {minutes:g} minutes for it to finish "
+            "(LOYALTY_RUN_WAIT_MINUTES)."
+        )
+
+    try:
+        with exclusive_lock(path, purpose, minutes * 60, waiting) as holder:
+            yield holder
+    except LockTimeoutError as error:
+        raise RunLockError(
+            f"Another run holds the build warehouse {settings.build_path}: {error} "
+            "Wait for it to finish (or stop it), then start this run again."
+        ) from error
 
 
 def dbt_resource() -> DbtCliResource:

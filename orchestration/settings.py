@@ -98,6 +98,12 @@ class Settings:
         "FULL_REFRESH=1`); without it a refresh starts over only when the raw folder changed "
         "or a file already read was rewritten or removed.",
     )
+    run_wait_minutes: float = _setting(
+        "LOYALTY_RUN_WAIT_MINUTES",
+        30.0,
+        "How long a run waits for another run on the same build warehouse before it gives "
+        "up, naming that run; 0: stop at once.",
+    )
     dagster_home: Path = _setting(
         "DAGSTER_HOME",
         DATA_DIR / "dagster_home",
@@ -142,6 +148,11 @@ class Settings:
             (setting.metadata["variable"], str(setting.default), setting.metadata["description"])
             for setting in fields(cls)
         ]
+
+    @property
+    def run_lock_path(self) -> Path:
+        """The lock one run at a time holds on the build warehouse (orchestration/locks.py)."""
+        return self.build_path.with_name(f"{self.build_path.name}.run.lock")
 
     @property
     def timezone_info(self) -> ZoneInfo:

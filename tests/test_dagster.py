@@ -329,8 +329,10 @@ def test_sensor_requests_one_run_per_change(tmp_path):
     resources = {"warehouse": WarehouseResource(raw_dir=str(raw))}
 
     def evaluate(cursor):
-        context = build_sensor_context(cursor=cursor, resources=resources)
-        return raw_files_sensor(context), context.cursor
+        # A context manager, as the daemon opens it: WarehouseResource has a
+        # set-up and tear-down (the run lock, taken only inside a run).
+        with build_sensor_context(cursor=cursor, resources=resources) as context:
+            return raw_files_sensor(context), context.cursor
 
     first, cursor = evaluate(None)
     assert isinstance(first, SkipReason)  # starting the sensor rebuilds nothing
