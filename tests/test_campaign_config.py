@@ -87,6 +87,69 @@ def test_mistakes_are_named(tmp_path, change, message):
     assert message in str(error.value)
 
 
+@pytest.mark.parametrize(
+    ("audience", "reason"),
+    [
+        ("drop table marts.customers", "not a statement (`DROP TABLE marts.customers`)"),
+        ("true; drop table marts.customers", "must be one condition, not 2 statements"),
+        ("value_tier = 'gold' or (select 1 from marts.customers) = 1; select 1", "2 statements"),
+        (
+            "exists (select 1 from restricted.customers as c where c.email is not null)",
+            "reads `restricted.customers AS c`, which is not a mart",
+        ),
+        (
+            "customer_id in (select customer_id from staging.customers)",
+            "reads `staging.customers`, which is not a mart",
+        ),
+        ("customer_id in (select customer_id from customers)", "reads `customers`"),
+        ("restricted.customers.email is not null", "is not a column of a mart"),
+        ("read_text('/etc/passwd') is not null", "calls `read_text`, which an audience may not"),
+        ("getenv('HOME') = 'x'", "calls `getenv`"),
+        (
+            "customer_id in (select customer_id from read_csv('/tmp/list.csv'))",
+            "calls `read_csv`",
+        ),
+        (
+            "customer_id in (select customer_id from marts.replacement_due union select 1)",
+            "(union), which an audience may not",
+        ),
+        ("exists (with t as (select 1) select * from t)", "(with), which an audience may not"),
+        ("value_tier = $1", "(placeholder)"),
+        ("total_lifetime_value + 1", "must be a condition (true or false per customer)"),
+        ("select customer_id from marts.customers", "not a query"),
+        ("value_tier = 'gold", "is not a valid SQL condition: Error tokenizing"),
+        ("value_tier = 'gold' and", "is not a valid SQL condition"),
+        ("", "is empty"),
+    ],
+)
+def test_audiences_are_one_condition_on_mart_columns_and_nothing_else(tmp_path, audience, reason):
+    path = tmp_path / "campaigns.yml"
+    quoted = audience.replace("'", "''")
+    with pytest.raises(CampaignConfigError) as error:
+        _load(tmp_path, GOOD.replace("loyalty_class = 'true'", f"'{quoted}'"))
+    message = str(error.value)
+    assert "\n" not in message
+    assert message.startswith(f"{path}, campaign rewards: audience `")
+    assert reason in message
+
+
+@pytest.mark.parametrize(
+    "audience",
+    [
+        "value_tier in ('platinum', 'gold') and not (loyalty_class = 'true' or value_tier is null)",
+        "coalesce(total_lifetime_value, 0) between 100 and 1000",
+        "date_diff('day', current_date - interval 30 day, current_date) > 7",
+        "case when value_tier = 'gold' then true else false end",
+        "customer_id in (select customer_id from marts.replacement_due where days_until_due < 7)",
+        "marts.customers.value_tier = 'gold'",
+    ],
+)
+def test_conditions_with_allowed_functions_and_subqueries_load(tmp_path, audience):
+    quoted = audience.replace("'", "''")
+    config = _load(tmp_path, GOOD.replace("loyalty_class = 'true'", f"'{quoted}'"))
+    assert config.campaigns[0].audience == audience
+
+
 def test_duplicate_names_and_priorities_are_refused(tmp_path):
     entry = GOOD.split("campaigns:\n")[1]
     with pytest.raises(CampaignConfigError, match="duplicate campaign name"):
@@ -173,3 +236,24 @@ def test_column_mistakes_are_named_with_the_file_and_campaign(tmp_path, change, 
         _load(tmp_path, text)
     assert str(tmp_path / "campaigns.yml") in str(error.value)
     assert message in str(error.value)
+
+
+def test_an_audience_the_tokenizer_cannot_read_is_one_line_without_a_sqlglot_traceback(tmp_path):
+    bad = tmp_path / "campaigns.yml"
+    bad.write_text(GOOD.replace("loyalty_class = 'true'", '"loyalty_class = \'true"'), "utf-8")
+    completed = subprocess.run(
+        [sys.executable, "-c", "import orchestration.definitions"],
+        cwd=REPO_ROOT,
+        env={**os.environ, "LOYALTY_CAMPAIGNS_FILE": str(bad)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode != 0
+    (error,) = [
+        line
+        for line in completed.stderr.splitlines()
+        if line.startswith("orchestration.campaigns.config.CampaignConfigError: ")
+    ]
+    assert f"{bad}, campaign rewards: audience `loyalty_class = 'true` is not a valid" in error
+    assert "site-packages/sqlglot" not in completed.stderr

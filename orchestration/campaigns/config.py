@@ -2,9 +2,10 @@
 
 Validation happens when the file is loaded (so when the Dagster code location
 loads, before any run starts): every key known, names unique and usable as
-table names, priorities unique, shares between 0 and 1, and every audience a
-SQL condition that parses and names only columns of marts.customers (or, in
-a subquery, columns of other marts), checked against the dbt manifest; the
+table names, priorities unique, shares between 0 and 1, and every audience
+one SQL condition and nothing else: columns of marts.customers (or, in an
+EXISTS / IN subquery, of other marts), checked against the dbt manifest,
+and only the node types and functions of the allow-lists below; the
 same for each campaign's own columns (columns.py).
 """
 
@@ -220,33 +221,180 @@ def load_campaigns(path: Path | None = None) -> list[Campaign]:
     return load_config(path).campaigns
 
 
-def validate_audience(campaign: Campaign, mart_columns: dict[str, set[str]], path: Path) -> None:
-    """The audience parses as a condition and names only known mart columns."""
-    where = f"{path}, campaign {campaign.name}"
+# What an audience may be made of: one condition over mart columns, with
+# literals, arithmetic, comparisons, CASE, and EXISTS / IN subqueries on other
+# marts. Every other node sqlglot can produce (statements, set operations,
+# CTEs, joins, window functions, parameters, table functions, ...) is refused.
+_ALLOWED_NODES: tuple[type[exp.Expr], ...] = (
+    exp.Column,
+    exp.Identifier,
+    exp.Literal,
+    exp.RawString,
+    exp.Boolean,
+    exp.Null,
+    exp.Paren,
+    exp.Var,
+    exp.DataType,
+    exp.DataTypeParam,
+    exp.Interval,
+    exp.And,
+    exp.Or,
+    exp.Not,
+    exp.EQ,
+    exp.NEQ,
+    exp.NullSafeEQ,
+    exp.NullSafeNEQ,
+    exp.GT,
+    exp.GTE,
+    exp.LT,
+    exp.LTE,
+    exp.Is,
+    exp.In,
+    exp.Between,
+    exp.Like,
+    exp.ILike,
+    exp.Add,
+    exp.Sub,
+    exp.Mul,
+    exp.Div,
+    exp.IntDiv,
+    exp.Mod,
+    exp.Neg,
+    # EXISTS (select ... from marts.<mart> as alias where ...), x IN (select ...).
+    exp.Exists,
+    exp.Subquery,
+    exp.Select,
+    exp.From,
+    exp.Where,
+    exp.Table,
+    exp.TableAlias,
+    exp.Star,
+)
+# The functions an audience may call.
+_ALLOWED_FUNCTIONS: tuple[type[exp.Func], ...] = (
+    exp.Case,
+    exp.If,
+    exp.Cast,
+    exp.TryCast,
+    exp.Coalesce,
+    exp.Nullif,
+    exp.Abs,
+    exp.Round,
+    exp.Floor,
+    exp.Ceil,
+    exp.Least,
+    exp.Greatest,
+    exp.Lower,
+    exp.Upper,
+    exp.Length,
+    exp.Trim,
+    exp.StartsWith,
+    exp.CurrentDate,
+    exp.DateDiff,
+    exp.DateTrunc,
+    exp.DateAdd,
+    exp.DateSub,
+    exp.Extract,
+    exp.Year,
+    exp.Month,
+)
+# The root of an audience: something that is true or false for a customer.
+_CONDITIONS: tuple[type[exp.Expr], ...] = (
+    exp.Predicate,
+    exp.Connector,
+    exp.Not,
+    exp.Boolean,
+    exp.Column,
+    exp.Case,
+    exp.If,
+)
+_MART_SCHEMA = "marts"
+
+
+def _function_name(node: exp.Func) -> str:
+    return node.name if isinstance(node, exp.Anonymous) else node.sql_name()
+
+
+def _allowed_function_names() -> str:
+    return ", ".join(sorted(function.sql_name().lower() for function in _ALLOWED_FUNCTIONS))
+
+
+def _snippet(node: exp.Expr) -> str:
+    return " ".join(node.sql(dialect="duckdb").split())[:60]
+
+
+def _audience_problem(audience: str, mart_columns: dict[str, set[str]]) -> str | None:
+    """What is wrong with the audience (one line), or None if it is a valid condition."""
     try:
-        condition = sqlglot.parse_one(campaign.audience, dialect="duckdb")
-    except sqlglot.errors.ParseError as error:
-        raise CampaignConfigError(
-            f"{where}: audience `{campaign.audience}` is not a valid SQL condition: "
-            f"{str(error).splitlines()[0]}"
-        ) from error
-    if isinstance(condition, exp.Select | exp.Union) or condition.find(exp.Command):
-        raise CampaignConfigError(f"{where}: audience must be a condition, not a query.")
-    customers = mart_columns.get("customers", set())
-    aliases: dict[str, str] = {"customers": "customers"}
+        statements = [s for s in sqlglot.parse(audience, dialect="duckdb") if s is not None]
+    except sqlglot.errors.SqlglotError as error:
+        first_line = (str(error).splitlines() or ["cannot be read"])[0]
+        return f"is not a valid SQL condition: {first_line}"
+    if not statements:
+        return "is empty; write a condition on the columns of marts.customers."
+    if len(statements) > 1:
+        return (
+            f"must be one condition, not {len(statements)} statements "
+            "(remove the `;` and what follows)."
+        )
+    (condition,) = statements
+    root = condition.unnest()
+    if not isinstance(root, _CONDITIONS):
+        if isinstance(root, exp.Query):
+            kind = "a query"
+        elif isinstance(root, exp.Condition):
+            kind = f"`{_snippet(root)}`"
+        else:
+            kind = f"a statement (`{_snippet(root)}`)"
+        return f"must be a condition (true or false per customer), not {kind}."
+    for node in condition.walk():
+        if isinstance(node, _ALLOWED_NODES + _ALLOWED_FUNCTIONS):
+            continue
+        if isinstance(node, exp.Func):
+            return (
+                f"calls `{_function_name(node).lower()}`, which an audience may not use "
+                f"(functions allowed: {_allowed_function_names()})."
+            )
+        return (
+            f"uses `{_snippet(node)}` ({node.key}), which an audience may not; an audience "
+            "is one condition on mart columns, with EXISTS or IN subqueries on other marts."
+        )
+    tables: dict[str, str] = {"customers": "customers"}
     for table in condition.find_all(exp.Table):
-        if table.name not in mart_columns:
-            raise CampaignConfigError(
-                f"{where}: audience reads `{table.sql()}`, which is not a mart "
-                f"(marts: {', '.join(sorted(mart_columns))})."
+        if table.catalog or table.db != _MART_SCHEMA or table.name not in mart_columns:
+            return (
+                f"reads `{_snippet(table)}`, which is not a mart; subqueries read "
+                f"{_MART_SCHEMA}.<mart> (marts: {', '.join(sorted(mart_columns))})."
             )
-        aliases[table.alias_or_name] = table.name
+        tables[table.alias_or_name] = table.name
+    in_scope = set().union(*(mart_columns.get(mart, set()) for mart in tables.values()))
+    customers = mart_columns.get("customers", set())
     for column in condition.find_all(exp.Column):
-        mart = aliases.get(column.table) if column.table else "customers"
-        known = mart_columns.get(mart, set()) if mart else set()
-        if mart is None or column.name not in known:
+        if column.catalog or (column.db and column.db != _MART_SCHEMA):
+            return f"names `{_snippet(column)}`, which is not a column of a mart."
+        if column.table:
+            mart = tables.get(column.table)
+            known = mart_columns.get(mart, set()) if mart else set()
+        else:
+            known = in_scope
+        if column.name not in known:
             hint = ", ".join(sorted(customers)[:12])
-            raise CampaignConfigError(
-                f"{where}: audience names unknown column `{column.sql()}`; the audience is a "
-                f"condition on the columns of marts.customers (e.g. {hint}, ...; see the dbt docs)."
+            return (
+                f"names unknown column `{_snippet(column)}`; the audience is a condition on the "
+                f"columns of marts.customers (e.g. {hint}, ...; see the dbt docs)."
             )
+    return None
+
+
+def validate_audience(campaign: Campaign, mart_columns: dict[str, set[str]], path: Path) -> None:
+    """The audience is one condition over mart columns, nothing else; else CampaignConfigError.
+
+    The message is one line naming the file, the campaign and the reason, also
+    for text that sqlglot cannot tokenize.
+    """
+    problem = _audience_problem(campaign.audience, mart_columns)
+    if problem:
+        shown = " ".join(campaign.audience.split())
+        if len(shown) > 80:
+            shown = shown[:77] + "..."
+        raise CampaignConfigError(f"{path}, campaign {campaign.name}: audience `{shown}` {problem}")
