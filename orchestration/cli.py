@@ -15,9 +15,12 @@ Settings come from the environment (see orchestration/settings.py).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from orchestration.dagster_home import ensure_dagster_home
@@ -121,12 +124,17 @@ def _run_lock_error(result) -> str | None:
 
 
 def dagster_dev(settings: Settings, extra_args: list[str]) -> int:
-    """The Dagster UI and daemon on the code location of workspace.yaml, until interrupted.
+    """The Dagster UI and daemon on the code location of workspace.yaml, until stopped.
 
     The two processes `dagster dev` starts, started directly: `dagster dev`
     is superseded (by `dg dev`, which needs the dg tooling and its project
     layout), and the webserver and daemon are Dagster's current entry points.
     extra_args go to the webserver (e.g. --host 127.0.0.1 --port 3001).
+
+    They run in a process group of their own, with the code servers and runs
+    they start. SIGTERM or SIGINT (Ctrl-C) to this process, or either of
+    the two ending, stops the whole group: SIGTERM, then SIGKILL to what is
+    left after DEV_STOP_GRACE_SECONDS.
     """
     ensure_dagster_home(settings)
     # Create the instance's storage once, here: on a new DAGSTER_HOME the
@@ -136,19 +144,79 @@ def dagster_dev(settings: Settings, extra_args: list[str]) -> int:
 
     with DagsterInstance.get():
         pass
+    stop_signals = []
+
+    def on_stop_signal(signum: int, _frame: object) -> None:
+        stop_signals.append(signum)
+
+    previous = {
+        signum: signal.signal(signum, on_stop_signal) for signum in (signal.SIGTERM, signal.SIGINT)
+    }
     executables = Path(sys.executable).parent
     workspace = ["--workspace", str(REPO_ROOT / "workspace.yaml")]
     daemon = subprocess.Popen(
-        [str(executables / "dagster-daemon"), "run", *workspace], cwd=REPO_ROOT
+        [str(executables / "dagster-daemon"), "run", *workspace], cwd=REPO_ROOT, process_group=0
     )
+    processes = [daemon]
     try:
-        webserver = [str(executables / "dagster-webserver"), *workspace, *extra_args]
-        return subprocess.run(webserver, cwd=REPO_ROOT, check=False).returncode
-    except KeyboardInterrupt:
-        return 0
+        processes.append(
+            subprocess.Popen(
+                [str(executables / "dagster-webserver"), *workspace, *extra_args],
+                cwd=REPO_ROOT,
+                process_group=daemon.pid,
+            )
+        )
+        while not stop_signals and all(process.poll() is None for process in processes):
+            time.sleep(0.2)
     finally:
-        daemon.terminate()
-        daemon.wait(timeout=60)
+        _stop_process_group(daemon.pid, processes)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    if stop_signals:
+        return 0
+    return next(process.returncode for process in processes if process.returncode is not None)
+
+
+# How long the webserver, the daemon and their code servers get to stop on SIGTERM.
+DEV_STOP_GRACE_SECONDS = 5.0
+
+
+def _group_running(group: int) -> bool:
+    """Whether a process of the group still runs (on Linux, ended ones not yet collected do not)."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return False
+        return True
+    for stat in proc.glob("[0-9]*/stat"):
+        try:
+            # After the command name: state, parent, process group, ...
+            state, _parent, process_group = stat.read_text().rsplit(")", 1)[1].split()[:3]
+        except (OSError, ValueError):
+            continue
+        if int(process_group) == group and state not in ("Z", "X"):
+            return True
+    return False
+
+
+def _stop_process_group(group: int, processes: list[subprocess.Popen]) -> None:
+    """SIGTERM to the process group, SIGKILL to what is left after the grace time."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(group, signal.SIGTERM)
+    deadline = time.monotonic() + DEV_STOP_GRACE_SECONDS
+    for process in processes:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=max(deadline - time.monotonic(), 0.01))
+    while time.monotonic() < deadline:
+        if not _group_running(group):
+            return
+        time.sleep(0.1)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(group, signal.SIGKILL)
+    for process in processes:
+        process.wait()
 
 
 def main(argv: list[str] | None = None) -> int:
