@@ -26,6 +26,7 @@ from pathlib import Path
 from orchestration.dagster_home import ensure_dagster_home
 from orchestration.publish import PublishError, publish
 from orchestration.resources import RunLockError, run_lock
+from orchestration.retention import prune
 from orchestration.settings import BUNDLED_SAMPLE_DIR, DBT_PROJECT_DIR, REPO_ROOT, Settings
 
 
@@ -79,6 +80,11 @@ def run_pipeline(settings: Settings) -> int:
         result = job.execute_in_process(
             instance=instance, raise_on_error=False, run_config=run_config
         )
+        pruned = prune(instance, DBT_PROJECT_DIR / "target", settings.keep_runs, settings.keep_days)
+    print(
+        f"Disk: {pruned.describe()} (keeping {settings.keep_runs} runs, "
+        f"{settings.keep_days:g} days; LOYALTY_KEEP_RUNS, LOYALTY_KEEP_DAYS)."
+    )
     if not result.success:
         lock_error = _run_lock_error(result)
         if lock_error:

@@ -13,7 +13,7 @@ from orchestration.jobs import campaigns_job, loyalty_refresh_job, observe_raw_f
 from orchestration.project import load_manifest, mart_columns, published_marts, raw_tables
 from orchestration.resources import WarehouseResource, dbt_resource
 from orchestration.schedules import build_schedules
-from orchestration.sensors import raw_files_sensor
+from orchestration.sensors import build_retention_sensor, raw_files_sensor
 from orchestration.settings import Settings
 
 
@@ -45,7 +45,7 @@ def build_definitions(
         asset_checks=[build_raw_orders_freshness_check(orders, settings.raw_max_age_hours)],
         jobs=[loyalty_refresh_job, campaigns_job, observe_raw_files_job],
         schedules=build_schedules(settings),
-        sensors=[raw_files_sensor],
+        sensors=[raw_files_sensor, build_retention_sensor(settings)],
         resources={
             "dbt": dbt_resource(),
             "warehouse": warehouse or WarehouseResource.from_settings(settings),

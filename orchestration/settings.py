@@ -104,6 +104,18 @@ class Settings:
         "How long a run waits for another run on the same build warehouse before it gives "
         "up, naming that run; 0: stop at once.",
     )
+    keep_runs: int = _setting(
+        "LOYALTY_KEEP_RUNS",
+        10,
+        "Finished Dagster runs (events, compute logs) and dbt per-run target folders kept; "
+        "older ones are deleted after each run (orchestration/retention.py).",
+    )
+    keep_days: float = _setting(
+        "LOYALTY_KEEP_DAYS",
+        30.0,
+        "Runs and dbt target folders older than this many days are deleted too, even "
+        "among the newest LOYALTY_KEEP_RUNS; 0: no age limit.",
+    )
     dagster_home: Path = _setting(
         "DAGSTER_HOME",
         DATA_DIR / "dagster_home",
@@ -111,6 +123,11 @@ class Settings:
     )
 
     def __post_init__(self) -> None:
+        if self.keep_runs < 1 or self.keep_days < 0:
+            raise ValueError(
+                f"LOYALTY_KEEP_RUNS={self.keep_runs} must be at least 1 and "
+                f"LOYALTY_KEEP_DAYS={self.keep_days:g} at least 0 (0: no age limit)."
+            )
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError) as error:

@@ -170,7 +170,10 @@ def test_definitions_load_with_groups_jobs_schedules_and_sensor():
         "daily_loyalty_refresh_schedule",
         "weekly_campaigns_schedule",
     }
-    assert [sensor.name for sensor in repository.sensor_defs] == ["raw_files_sensor"]
+    assert [sensor.name for sensor in repository.sensor_defs] == [
+        "raw_files_sensor",
+        "retention_sensor",
+    ]
     assert defs is not None
 
 

@@ -140,7 +140,10 @@ def test_dagster_dev_serves_the_code_location_and_stops_on_sigterm(tmp_path: Pat
             "daily_loyalty_refresh_schedule",
             "weekly_campaigns_schedule",
         }
-        assert [sensor["name"] for sensor in repository["sensors"]] == ["raw_files_sensor"]
+        assert [sensor["name"] for sensor in repository["sensors"]] == [
+            "raw_files_sensor",
+            "retention_sensor",
+        ]
         output = (tmp_path / "dagster_dev.log").read_text()
         assert "Warning" not in output, output[-4000:]
 
