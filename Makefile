@@ -13,7 +13,7 @@ export DAGSTER_DISABLE_TELEMETRY := 1
 
 DAGSTER_PORT ?= 3000
 
-.PHONY: venv run dev build test lint format sample-data docs clean
+.PHONY: venv run dev build test lint format sample-data docs metrics clean
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,12 @@ docs: venv
 	$(BIN)/python -m orchestration.docs_contract
 	$(BIN)/python -m orchestration.cli dbt docs generate --static
 	@echo "Open dbt_project/target/static_index.html in a browser."
+
+# The semantic layer on the last build: `make metrics` lists the metrics;
+# MF='query --metrics total_clv --group-by customer__value_tier' asks one.
+MF ?= list metrics
+metrics: venv
+	$(BIN)/python -m orchestration.metrics $(MF)
 
 clean:
 	rm -rf data dbt_project/target dbt_project/logs

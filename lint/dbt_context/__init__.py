@@ -44,3 +44,10 @@ class dbt:  # the name the models call, e.g. dbt.type_string()
     @staticmethod
     def concat(fields: list[str]) -> str:
         return f"concat({', '.join(fields)})"
+
+    @staticmethod
+    def date_spine(datepart: str, start_date: str, end_date: str) -> str:
+        return (
+            f"select unnest(generate_series({start_date}, {end_date}, interval 1 {datepart}))"
+            " as date_day"
+        )

@@ -1,0 +1,157 @@
+"""The semantic layer: MetricFlow's answers equal the same figures computed from the marts."""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from unittest import mock
+
+import duckdb
+import pytest
+
+from orchestration import metrics
+from orchestration.settings import REPO_ROOT
+
+
+@pytest.fixture(scope="module")
+def build_file(sample_warehouse, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the sample's build warehouse under the name the manifest's relations use."""
+    path = tmp_path_factory.mktemp("metrics") / "loyalty_build.duckdb"
+    shutil.copy(sample_warehouse.database_path, path)
+    return path
+
+
+def _query(build_file: Path, *arguments: str, prefix: tuple[str, ...] = ()) -> list[dict]:
+    out = build_file.parent / "answer.csv"
+    completed = subprocess.run(
+        [*prefix, sys.executable, "-m", "orchestration.metrics", "query", *arguments]
+        + ["--csv", str(out)],
+        cwd=REPO_ROOT,
+        env={
+            **os.environ,
+            "LOYALTY_DUCKDB_BUILD_PATH": str(build_file),
+            "LOYALTY_DUCKDB_TEMP_DIR": str(build_file.parent / "tmp"),
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    with out.open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _sql(build_file: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(build_file), read_only=True) as connection:
+        return connection.execute(sql).fetchall()
+
+
+def test_lifetime_value_by_tier_equals_the_customers_mart(build_file):
+    rows = _query(
+        build_file,
+        "--metrics",
+        "total_clv,average_clv,customer_count",
+        "--group-by",
+        "customer__value_tier",
+    )
+    expected = {
+        tier: (total, average, count)
+        for tier, total, average, count in _sql(
+            build_file,
+            "select value_tier, sum(total_lifetime_value), avg(total_lifetime_value), count(*)"
+            " from marts.customers group by value_tier",
+        )
+    }
+    assert {row["customer__value_tier"] for row in rows} == set(expected)
+    for row in rows:
+        total, average, count = expected[row["customer__value_tier"]]
+        assert float(row["total_clv"]) == pytest.approx(float(total), rel=1e-9)
+        assert float(row["average_clv"]) == pytest.approx(float(average), rel=1e-9)
+        assert int(float(row["customer_count"])) == count
+
+
+def test_churn_rate_equals_the_lifecycle_mart(build_file):
+    (row,) = _query(build_file, "--metrics", "churn_rate,repeat_purchase_rate")
+    ((churned, purchasers),) = _sql(
+        build_file,
+        "select count(*) filter (where lifecycle_status = 'churned'),"
+        " count(*) filter (where lifecycle_status <> 'never_purchased')"
+        " from marts.customer_lifecycle",
+    )
+    assert float(row["churn_rate"]) == pytest.approx(churned / purchasers, rel=1e-9)
+    ((repeat, purchasing),) = _sql(
+        build_file,
+        "select count(*) filter (where purchase_days >= 2),"
+        " count(*) filter (where purchase_days >= 1)"
+        " from (select customer_id, count(distinct ordered_date) filter (where is_purchase)"
+        " as purchase_days from marts.orders group by customer_id)",
+    )
+    assert float(row["repeat_purchase_rate"]) == pytest.approx(repeat / purchasing, rel=1e-9)
+
+
+def test_revenue_by_month_equals_the_orders_mart(build_file):
+    rows = _query(build_file, "--metrics", "revenue", "--group-by", "metric_time__month")
+    expected = dict(
+        _sql(
+            build_file,
+            "select strftime(date_trunc('month', ordered_date), '%Y-%m'), sum(net_revenue)"
+            " from marts.orders group by 1",
+        )
+    )
+    answer = {row["metric_time__month"][:7]: float(row["revenue"]) for row in rows}
+    assert answer.keys() == expected.keys()
+    for month, revenue in expected.items():
+        assert answer[month] == pytest.approx(float(revenue), rel=1e-9)
+
+
+def test_nps_equals_the_satisfaction_mart(build_file):
+    (row,) = _query(build_file, "--metrics", "nps,average_csat")
+    ((promoters, detractors, answers, csat),) = _sql(
+        build_file,
+        "select sum(count_promoters), sum(count_detractors), sum(count_nps_answers),"
+        " sum(avg_csat_score * count_csat_answers) / sum(count_csat_answers)"
+        " from marts.satisfaction_trends",
+    )
+    assert float(row["nps"]) == pytest.approx(100 * (promoters - detractors) / answers, rel=1e-9)
+    assert float(row["average_csat"]) == pytest.approx(float(csat), rel=1e-9)
+
+
+def test_the_wrapper_never_opens_a_network_connection(monkeypatch, build_file, tmp_path, capsys):
+    """In this process, with every socket connection refused and recorded.
+
+    On its own copy of the warehouse: MetricFlow keeps its connection open for
+    the rest of the process.
+    """
+    own_copy = tmp_path / "loyalty_build.duckdb"
+    shutil.copy(build_file, own_copy)
+    attempts: list[object] = []
+
+    def refuse(self, address, *args, **kwargs):
+        attempts.append(address)
+        raise OSError("network disabled in this test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.chdir(REPO_ROOT)
+    environment = {
+        "LOYALTY_DUCKDB_BUILD_PATH": str(own_copy),
+        "LOYALTY_DUCKDB_TEMP_DIR": str(tmp_path / "tmp"),
+    }
+    with mock.patch.dict(os.environ, environment):  # main() sets dbt's variables
+        assert metrics.main(["list", "metrics"]) == 0
+    assert "churn_rate" in capsys.readouterr().out
+    assert attempts == []
+
+
+@pytest.mark.skipif(shutil.which("unshare") is None, reason="util-linux unshare not installed")
+def test_metrics_answer_without_a_network(build_file):
+    probe = subprocess.run(["unshare", "-n", "true"], capture_output=True, check=False)
+    if probe.returncode != 0:
+        pytest.skip(f"unshare -n is not permitted here: {probe.stderr.decode().strip()}")
+    (row,) = _query(build_file, "--metrics", "customer_count", prefix=("unshare", "-n"))
+    ((count,),) = _sql(build_file, "select count(*) from marts.customers")
+    assert int(float(row["customer_count"])) == count
