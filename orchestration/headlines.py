@@ -167,6 +167,27 @@ def satisfaction(query: Query) -> Metadata:
     }
 
 
+def model_validation(query: Query) -> Metadata:
+    """Each candidate model's holdout error, and the model the marts use."""
+    rows = query(
+        """
+        select purchase_model, mean_absolute_error, root_mean_squared_error, total_bias, is_chosen
+        from marts.clv_model_validation
+        where comparison = 'summary' and status = 'fitted'
+        order by purchase_model
+        """
+    )
+    metadata: Metadata = {}
+    for model, mae, rmse, bias, chosen in rows:
+        metadata[f"{model}_holdout_mean_absolute_error"] = _float(mae)
+        metadata[f"{model}_holdout_rmse"] = _float(rmse)
+        metadata[f"{model}_holdout_total_bias"] = _float(bias)
+        if chosen:
+            metadata["chosen_model"] = MetadataValue.text(str(model))
+            metadata["chosen_model_holdout_mean_absolute_error"] = _float(mae)
+    return metadata
+
+
 HEADLINES: dict[str, Callable[[Query], Metadata]] = {
     "customer_segment_tier": value_tiers,
     "customer_loyalty_class": loyalty_classes,
@@ -175,4 +196,5 @@ HEADLINES: dict[str, Callable[[Query], Metadata]] = {
     "customer_lifetime_value": lifetime_value,
     "customer_lifecycle": lifecycle,
     "satisfaction_trends": satisfaction,
+    "clv_model_validation": model_validation,
 }
