@@ -20,3 +20,4 @@
 {% macro customers_refreshed_upstream(model_names) %}select 1 as customer_id{% endmacro %}
 {% macro delete_rows_of_refreshed_customers(model_names) %}{% endmacro %}
 {% macro staged_valid_rows(table_name, replace={}, exclude=[], add={}) %}select 1 as valid_row{% endmacro %}
+{% macro raw_csv_files(table_name) %}{{ table_name }}*.csv{% endmacro %}

@@ -12,6 +12,7 @@ from orchestration.campaigns.config import Campaign, CampaignSettings
 from orchestration.campaigns.engine import build_wave, history_rows
 from orchestration.campaigns.selection import audience, contacts, record_wave, suppressions
 from sample_generator.campaign_response import simulate_campaign_responses
+from tests.dbt_runner import REPO_ROOT
 
 pytestmark = pytest.mark.sample
 
@@ -61,7 +62,9 @@ def measured(sample_warehouse, tmp_path_factory: pytest.TempPathFactory) -> pd.S
     # A daily build of campaign_effect and what it reads: only the response
     # files are new (in a folder of their own).
     warehouse.built("--select", "+campaign_effect", "--vars", f"{{as_of_date: '{AS_OF}'}}")
-    (effect,) = warehouse.query_df("select * from marts.campaign_effect").to_dict("records")
+    (effect,) = warehouse.query_df(
+        "select * from marts.campaign_effect where campaign = 'everyone'"
+    ).to_dict("records")
     return pd.Series(effect)
 
 
@@ -77,3 +80,24 @@ def test_measured_uplift_recovers_the_planted_one(measured):
     # Each response is one order of 100.00: revenue uplift is 100 x the conversion uplift.
     assert measured["revenue_uplift_lower"] <= 100 * TRUE_UPLIFT <= measured["revenue_uplift_upper"]
     assert measured["conversion_uplift_lower"] > 0  # the effect is detected, not just compatible
+
+
+def test_the_bundled_sample_closes_the_loop(sample_warehouse):
+    """The sample's earlier waves are measured, and the planted uplift lies in each interval."""
+    planted = pd.read_csv(REPO_ROOT / "seeds" / "sample" / "_truth" / "planted_campaign_uplift.csv")
+    effect = sample_warehouse.query_df(
+        "select * from marts.campaign_effect order by wave_date, campaign"
+    )
+    assert list(zip(effect["campaign"], effect["wave_date"].astype(str), strict=True)) == list(
+        zip(planted["campaign"], planted["wave_date"], strict=True)
+    )
+    for measured, truth in zip(effect.itertuples(), planted.itertuples(), strict=True):
+        assert measured.count_treatment > 50 and measured.count_holdout > 50
+        assert measured.conversion_uplift_lower <= truth.conversion_uplift
+        assert truth.conversion_uplift <= measured.conversion_uplift_upper
+        revenue = truth.conversion_uplift * truth.revenue_per_response
+        assert measured.revenue_uplift_lower <= revenue <= measured.revenue_uplift_upper
+        # Nobody contacted bought in the window but for the planted responses:
+        # the holdout converts at the base rate, within three standard errors.
+        standard_error = (truth.base_rate * (1 - truth.base_rate) / measured.count_holdout) ** 0.5
+        assert abs(measured.holdout_conversion_rate - truth.base_rate) <= 3 * standard_error

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from sample_generator import ARCHETYPES, generate
+from sample_generator.campaign_response import plant_earlier_waves
 from sample_generator.generator import COLUMNS
 from tests.dbt_runner import REPO_ROOT, Warehouse, raw_contract
 
@@ -97,6 +98,7 @@ def test_planted_mess_counts_match_the_files(small):
 def test_bundled_sample_is_what_the_documented_command_makes(tmp_path):
     bundled = REPO_ROOT / "seeds" / "sample"
     generate(5000, seed=20261124, out_dir=tmp_path)
+    plant_earlier_waves(tmp_path, seed=20261124)  # as `make sample-data` does
     for path in [*bundled.glob("*.csv"), *(bundled / "_truth").glob("*.csv")]:
         regenerated = tmp_path / path.relative_to(bundled)
         assert filecmp.cmp(path, regenerated, shallow=False), path.name

@@ -8,6 +8,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+from sample_generator.campaign_response import plant_earlier_waves
 from sample_generator.generator import generate
 
 
@@ -70,6 +71,10 @@ def main(argv: list[str] | None = None) -> int:
         )
     except ValueError as error:
         parser.error(str(error))
+    if arguments.format == "csv":
+        # Earlier campaign waves and the orders that followed them, with a
+        # planted uplift, so campaign_effect has something to measure.
+        counts |= plant_earlier_waves(arguments.out, arguments.seed)
     seconds = time.perf_counter() - started
     for table, count in sorted(counts.items()):
         print(f"{table:<18} {count:>12,} rows")

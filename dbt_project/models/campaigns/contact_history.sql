@@ -1,11 +1,14 @@
 {#-
     The table the campaign wave (orchestration/campaigns/selection.py)
     appends every list to, defined here once: its columns and types are this
-    model's contract. The model selects no rows: the first build creates the
-    empty table, later builds add nothing, and full_refresh: false keeps
-    `dbt build --full-refresh` from wiping the history of past waves, which
-    cannot be rebuilt from the raw data. A column added to the contract is
-    appended to an existing table (on_schema_change), its old rows null.
+    model's contract. The wave inserts its rows; dbt adds only the earlier
+    waves found in the raw folder's contact_history*.csv files (waves sent
+    before this tool, or by another one; the bundled sample carries two), of
+    a campaign and wave date not recorded yet, so a rebuild never duplicates
+    them. full_refresh: false keeps `dbt build --full-refresh` from wiping
+    the history of past waves, which cannot be rebuilt from the raw data. A
+    column added to the contract is appended to an existing table
+    (on_schema_change), its old rows null.
 -#}
 {{
     config(
@@ -14,10 +17,28 @@
         on_schema_change='append_new_columns',
     )
 }}
+{%- set history_files = raw_csv_files('contact_history') if execute else [] %}
 
 with
 
-no_rows as (
+{% if history_files -%}
+earlier_waves as (
+
+    select
+        cast(campaign as {{ dbt.type_string() }}) as campaign,
+        cast(wave_date as date) as wave_date,
+        cast(customer_id as {{ dbt.type_string() }}) as customer_id,
+        cast(assignment as {{ dbt.type_string() }}) as assignment,
+        cast(nullif(priority, '') as integer) as priority,
+        cast(nullif(as_of_date, '') as date) as as_of_date
+    from read_csv(
+            'contact_history*.csv',
+            header = true, all_varchar = true, union_by_name = true
+        )
+
+),
+{%- else -%}
+earlier_waves as (
 
     select
         cast(null as {{ dbt.type_string() }}) as campaign,
@@ -26,8 +47,24 @@ no_rows as (
         cast(null as {{ dbt.type_string() }}) as assignment,
         cast(null as integer) as priority,
         cast(null as date) as as_of_date
+    where false
+
+),
+{%- endif %}
+
+new_waves as (
+
+    select earlier_waves.*
+    from earlier_waves
+    {% if is_incremental() -%}
+    where not exists (
+            select 1
+            from {{ this }} as recorded
+            where recorded.campaign = earlier_waves.campaign
+                and recorded.wave_date = earlier_waves.wave_date
+        )
+    {%- endif %}
 
 )
 
-select * from no_rows
-where false
+select * from new_waves
