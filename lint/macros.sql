@@ -21,3 +21,6 @@
 {% macro delete_rows_of_refreshed_customers(model_names) %}{% endmacro %}
 {% macro staged_valid_rows(table_name, replace={}, exclude=[], add={}) %}select 1 as valid_row{% endmacro %}
 {% macro raw_csv_files(table_name) %}{{ table_name }}*.csv{% endmacro %}
+{% macro import_models(models) -%}{%- for cte_name, model_name in models.items() %}{{ cte_name }} as (select 1 as imported){{ ',' if not loop.last }}{% endfor -%}{%- endmacro %}
+{% macro rhythm_threshold_days(factor, fallback_days) %}{{ fallback_days }}{% endmacro %}
+{% macro of_customers_in_scope(customers_cte) %}customer_id in (select {{ customers_cte }}.customer_id from {{ customers_cte }}){% endmacro %}

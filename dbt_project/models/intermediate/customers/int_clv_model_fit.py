@@ -120,5 +120,7 @@ def model(dbt, session):
     ]
     frame[float_columns] = frame[float_columns].astype("float64")
     frame[text_columns] = frame[text_columns].astype("string")
+    count_columns = ["count_customers", "count_repeat_customers", "count_gamma_gamma_customers"]
+    frame[count_columns] = frame[count_columns].astype("int32")
     frame["as_of_date"] = pd.to_datetime(frame["as_of_date"]).dt.date
     return frame

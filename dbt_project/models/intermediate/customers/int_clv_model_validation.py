@@ -26,9 +26,9 @@ COLUMNS = {
     "message": "string",
     "comparison": "string",
     "frequency_bucket": "string",
-    "week_index": "Int64",
+    "week_index": "Int32",
     "is_holdout": "boolean",
-    "count_customers": "Int64",
+    "count_customers": "Int32",
     "actual_repeat_purchases": "float64",
     "expected_repeat_purchases": "float64",
     "actual_cumulative_repeat_purchases": "float64",
@@ -51,12 +51,7 @@ def _frame(rows: list[dict]) -> pd.DataFrame:
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    from orchestration.clv import (
-        ClvFitError,
-        choose_model,
-        compare_models,
-        holdout_observations,
-    )
+    from orchestration.clv import ClvFitError, choose_model, compare_models, holdout_observations
 
     holdout_weeks = float(dbt.config.get("clv_holdout_weeks"))
     min_customers = int(dbt.config.get("clv_min_customers_to_fit"))

@@ -5,41 +5,14 @@
 -#}
 with
 
-customers as (
-
-    select * from {{ ref('stg_crm__customers') }}
-
-),
-
-customer_orders as (
-
-    select * from {{ ref('int_orders_aggregated_to_customers') }}
-
-),
-
-purchase_facts as (
-
-    select * from {{ ref('int_customers_purchase_facts') }}
-
-),
-
-latest_surveys as (
-
-    select * from {{ ref('int_survey_responses_latest_per_customer') }}
-
-),
-
-customer_tickets as (
-
-    select * from {{ ref('int_service_tickets_aggregated_to_customers') }}
-
-),
-
-lifetime_value as (
-
-    select * from {{ ref('int_customers_lifetime_value') }}
-
-),
+{{ import_models({
+    'customers': 'stg_crm__customers',
+    'customer_orders': 'int_orders_aggregated_to_customers',
+    'purchase_facts': 'int_customers_purchase_facts',
+    'latest_surveys': 'int_survey_responses_latest_per_customer',
+    'customer_tickets': 'int_service_tickets_aggregated_to_customers',
+    'lifetime_value': 'int_customers_lifetime_value'
+}) }},
 
 referrals as (
 
@@ -85,18 +58,12 @@ final as (
             or customer_tickets.customer_id is not null
         ) as has_shown_interest
     from customers
-    left join customer_orders
-        on customers.customer_id = customer_orders.customer_id
-    left join purchase_facts
-        on customers.customer_id = purchase_facts.customer_id
-    left join latest_surveys
-        on customers.customer_id = latest_surveys.customer_id
-    left join customer_tickets
-        on customers.customer_id = customer_tickets.customer_id
-    left join lifetime_value
-        on customers.customer_id = lifetime_value.customer_id
-    left join referrals
-        on customers.customer_id = referrals.customer_id
+    left join customer_orders using (customer_id)
+    left join purchase_facts using (customer_id)
+    left join latest_surveys using (customer_id)
+    left join customer_tickets using (customer_id)
+    left join lifetime_value using (customer_id)
+    left join referrals using (customer_id)
 
 )
 

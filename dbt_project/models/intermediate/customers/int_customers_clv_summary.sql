@@ -18,17 +18,10 @@
 -#}
 with
 
-purchase_facts as (
-
-    select * from {{ ref('int_customers_purchase_facts') }}
-
-),
-
-purchase_days as (
-
-    select * from {{ ref('int_customer_purchase_days') }}
-
-),
+{{ import_models({
+    'purchase_facts': 'int_customers_purchase_facts',
+    'purchase_days': 'int_customer_purchase_days'
+}) }},
 
 purchase_days_aggregated as (
 

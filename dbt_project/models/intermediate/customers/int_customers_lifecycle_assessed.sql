@@ -21,44 +21,19 @@
 -#}
 with
 
-signals as (
-
-    select * from {{ ref('int_customer_loyalty_signals') }}
-
-),
-
-lifecycle_rules as (
-
-    select * from {{ ref('lifecycle_rules') }}
-
-),
-
-as_of as (
-
-    select * from {{ ref('int_as_of_date') }}
-
-),
+{{ import_models({
+    'signals': 'int_customer_loyalty_signals', 'lifecycle_rules': 'lifecycle_rules',
+    'as_of': 'int_as_of_date'
+}) }},
 
 thresholds as (
 
     select
         *,
-        case
-            when has_own_rhythm
-                then greatest(
-                        {{ var('lifecycle_rhythm_min_days') }},
-                        {{ var('lifecycle_rhythm_at_risk_factor') }} * median_purchase_interval_days
-                    )
-            else {{ var('lifecycle_at_risk_days') }}
-        end as at_risk_after_days,
-        case
-            when has_own_rhythm
-                then greatest(
-                        {{ var('lifecycle_rhythm_min_days') }},
-                        {{ var('lifecycle_rhythm_churned_factor') }} * median_purchase_interval_days
-                    )
-            else {{ var('lifecycle_churned_days') }}
-        end as churned_after_days,
+        {{ rhythm_threshold_days(var('lifecycle_rhythm_at_risk_factor'), var('lifecycle_at_risk_days')) }}
+            as at_risk_after_days,
+        {{ rhythm_threshold_days(var('lifecycle_rhythm_churned_factor'), var('lifecycle_churned_days')) }}
+            as churned_after_days,
         1 - probability_active as churn_risk_score
     from signals
 

@@ -5,29 +5,11 @@
 -#}
 with
 
-customers as (
-
-    select * from {{ ref('stg_crm__customers') }}
-
-),
-
-customer_orders as (
-
-    select * from {{ ref('int_orders_aggregated_to_customers') }}
-
-),
-
-purchase_facts as (
-
-    select * from {{ ref('int_customers_purchase_facts') }}
-
-),
-
-customer_tickets as (
-
-    select * from {{ ref('int_service_tickets_aggregated_to_customers') }}
-
-),
+{{ import_models({
+    'customers': 'stg_crm__customers', 'customer_orders': 'int_orders_aggregated_to_customers',
+    'purchase_facts': 'int_customers_purchase_facts',
+    'customer_tickets': 'int_service_tickets_aggregated_to_customers'
+}) }},
 
 -- The simple estimate, used for everyone when the predictive models were not
 -- fitted (too few customers; see int_clv_model_fit).
@@ -63,8 +45,7 @@ potential_value as (
         ) as expected_margin_per_purchase,
         coalesce(predicted.potential_value, simple_estimate.potential_value) as potential_value
     from simple_estimate
-    left join predicted
-        on simple_estimate.customer_id = predicted.customer_id
+    left join predicted using (customer_id)
 
 ),
 
@@ -84,12 +65,9 @@ realised as (
         coalesce(customer_orders.order_cost_to_serve, 0)
         + coalesce(customer_tickets.ticket_cost_to_serve, 0) as cost_to_serve
     from customers
-    left join customer_orders
-        on customers.customer_id = customer_orders.customer_id
-    left join purchase_facts
-        on customers.customer_id = purchase_facts.customer_id
-    left join customer_tickets
-        on customers.customer_id = customer_tickets.customer_id
+    left join customer_orders using (customer_id)
+    left join purchase_facts using (customer_id)
+    left join customer_tickets using (customer_id)
 
 ),
 
@@ -122,8 +100,7 @@ final as (
         cast({{ var('clv_annual_discount_rate') }} as double precision) as annual_discount_rate
     from realised
     cross join as_of
-    left join potential_value
-        on realised.customer_id = potential_value.customer_id
+    left join potential_value using (customer_id)
 
 )
 

@@ -16,17 +16,7 @@
 -#}
 with
 
-signals as (
-
-    select * from {{ ref('int_customer_loyalty_signals') }}
-
-),
-
-as_of as (
-
-    select * from {{ ref('int_as_of_date') }}
-
-),
+{{ import_models({'signals': 'int_customer_loyalty_signals', 'as_of': 'int_as_of_date'}) }},
 
 scored as (
 
@@ -59,14 +49,14 @@ classified as (
 
     select
         *,
-        behavioural_score >= {{ var('behaviour_high_threshold') }} as is_high_behaviour,
-        attitudinal_score >= {{ var('attitude_high_threshold') }} as is_high_attitude,
         case
             when nps_score is null then 'unknown'
             when nps_score >= {{ var('nps_promoter_min') }} then 'promoter'
             when nps_score <= {{ var('nps_detractor_max') }} then 'detractor'
             else 'passive'
-        end as nps_category
+        end as nps_category,
+        behavioural_score >= {{ var('behaviour_high_threshold') }} as is_high_behaviour,
+        attitudinal_score >= {{ var('attitude_high_threshold') }} as is_high_attitude
     from behaviour
 
 ),

@@ -20,17 +20,10 @@
 -#}
 with
 
-customer_orders as (
-
-    select * from {{ ref('int_orders_aggregated_to_customers') }}
-
-),
-
-purchase_facts as (
-
-    select * from {{ ref('int_customers_purchase_facts') }}
-
-),
+{{ import_models({
+    'customer_orders': 'int_orders_aggregated_to_customers',
+    'purchase_facts': 'int_customers_purchase_facts'
+}) }},
 
 population_rate as (
 

@@ -51,12 +51,7 @@ def _purchase_fit(fit_row):
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    from orchestration.clv import (
-        GammaGammaFit,
-        discounted_value_of_purchases,
-        expected_average_value,
-        probability_alive,
-    )
+    from orchestration import clv
 
     horizon_months = int(dbt.config.get("clv_horizon_months"))
     annual_rate = float(dbt.config.get("clv_annual_discount_rate"))
@@ -77,7 +72,7 @@ def model(dbt, session):
         )
 
     purchase_fit = _purchase_fit(fit_row)
-    gamma_gamma = GammaGammaFit.from_parameters(
+    gamma_gamma = clv.GammaGammaFit.from_parameters(
         p=fit_row["gamma_gamma_p"], q=fit_row["gamma_gamma_q"], v=fit_row["gamma_gamma_v"]
     )
     frequency = summary["frequency"].to_numpy(dtype=float)
@@ -90,8 +85,8 @@ def model(dbt, session):
     has_repeat = (frequency > 0) & (own_spend > 0)
     spend = np.where(
         has_repeat,
-        expected_average_value(gamma_gamma, frequency, np.where(has_repeat, own_spend, 1.0)),
-        expected_average_value(gamma_gamma, 0.0, 0.0),
+        clv.expected_average_value(gamma_gamma, frequency, np.where(has_repeat, own_spend, 1.0)),
+        clv.expected_average_value(gamma_gamma, 0.0, 0.0),
     )
     margin = spend * margin_rate - cost_to_serve
     method = np.where(
@@ -99,7 +94,7 @@ def model(dbt, session):
         "negative_margin_after_cost_to_serve",
         np.where(has_repeat, "model_gamma_gamma_spend", "model_population_spend"),
     )
-    value, purchases = discounted_value_of_purchases(
+    value, purchases = clv.discounted_value_of_purchases(
         purchase_fit,
         frequency,
         recency,
@@ -113,7 +108,7 @@ def model(dbt, session):
         {
             "customer_id": summary["customer_id"].astype("string"),
             "potential_value_method": pd.Series(method, dtype="string"),
-            "probability_active": probability_alive(purchase_fit, frequency, recency, age),
+            "probability_active": clv.probability_alive(purchase_fit, frequency, recency, age),
             "expected_purchases": purchases,
             "expected_spend_per_purchase": spend,
             "expected_margin_per_purchase": margin,

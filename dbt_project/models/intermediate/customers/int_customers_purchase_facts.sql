@@ -16,23 +16,13 @@
 -#}
 with
 
-purchase_days as (
-
-    select * from {{ ref('int_customer_purchase_days') }}
-
-),
-
-as_of as (
-
-    select * from {{ ref('int_as_of_date') }}
-
-),
+{{ import_models({'purchase_days': 'int_customer_purchase_days', 'as_of': 'int_as_of_date'}) }},
 
 aggregated as (
 
     select
+        cast(count(*) as integer) as count_purchases,
         purchase_days.customer_id,
-        count(*) as count_purchases,
         sum(case
             when {{ days_between('purchase_days.purchase_date', 'as_of.as_of_date') }}
                 < {{ var('behaviour_lookback_days') }}

@@ -5,17 +5,10 @@
 -#}
 with
 
-lifetime_value as (
-
-    select * from {{ ref('int_customers_lifetime_value') }}
-
-),
-
-customer_orders as (
-
-    select * from {{ ref('int_orders_aggregated_to_customers') }}
-
-),
+{{ import_models({
+    'lifetime_value': 'int_customers_lifetime_value',
+    'customer_orders': 'int_orders_aggregated_to_customers'
+}) }},
 
 ranked as (
 

@@ -10,35 +10,12 @@
 -#}
 with
 
-lifetime_value as (
-
-    select * from {{ ref('int_customers_lifetime_value') }}
-
-),
-
-customer_orders as (
-
-    select * from {{ ref('int_orders_aggregated_to_customers') }}
-
-),
-
-purchase_facts as (
-
-    select * from {{ ref('int_customers_purchase_facts') }}
-
-),
-
-value_tiers as (
-
-    select * from {{ ref('value_tiers') }}
-
-),
-
-rfm_segments as (
-
-    select * from {{ ref('rfm_segments') }}
-
-),
+{{ import_models({
+    'lifetime_value': 'int_customers_lifetime_value',
+    'customer_orders': 'int_orders_aggregated_to_customers',
+    'purchase_facts': 'int_customers_purchase_facts', 'value_tiers': 'value_tiers',
+    'rfm_segments': 'rfm_segments'
+}) }},
 
 ranked as (
 
@@ -80,8 +57,7 @@ buyers as (
         rank() over (order by customer_orders.net_revenue) as monetary_rank,
         count(*) over () as count_buyers
     from purchase_facts
-    inner join customer_orders
-        on purchase_facts.customer_id = customer_orders.customer_id
+    inner join customer_orders using (customer_id)
 
 ),
 
@@ -125,8 +101,7 @@ final as (
     from tiered
     inner join value_tiers
         on tiered.value_tier = value_tiers.value_tier
-    left join rfm_scored
-        on tiered.customer_id = rfm_scored.customer_id
+    left join rfm_scored using (customer_id)
     left join rfm_segments
         on rfm_scored.recency_score = rfm_segments.recency_score
         and rfm_scored.frequency_score = rfm_segments.frequency_score

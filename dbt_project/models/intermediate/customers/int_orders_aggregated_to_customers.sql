@@ -6,23 +6,10 @@
 -#}
 with
 
-orders as (
-
-    select * from {{ ref('int_orders_priced') }}
-
-),
-
-category_purchase_days as (
-
-    select * from {{ ref('int_category_purchase_days') }}
-
-),
-
-as_of as (
-
-    select * from {{ ref('int_as_of_date') }}
-
-),
+{{ import_models({
+    'orders': 'int_orders_priced', 'category_purchase_days': 'int_category_purchase_days',
+    'as_of': 'int_as_of_date'
+}) }},
 
 orders_in_scope as (
 

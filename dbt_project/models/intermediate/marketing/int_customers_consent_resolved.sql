@@ -7,17 +7,7 @@
 -#}
 with
 
-customers as (
-
-    select * from {{ ref('stg_crm__customers') }}
-
-),
-
-consent_events as (
-
-    select * from {{ ref('stg_crm__consent_events') }}
-
-),
+{{ import_models({'customers': 'stg_crm__customers', 'consent_events': 'stg_crm__consent_events'}) }},
 
 events as (
 

@@ -21,17 +21,7 @@
 -- depends_on: {{ ref('int_customers_with_changed_orders') }}
 with
 
-order_lines as (
-
-    select * from {{ ref('int_order_lines_priced') }}
-
-),
-
-orders as (
-
-    select * from {{ ref('int_orders_priced') }}
-
-),
+{{ import_models({'order_lines': 'int_order_lines_priced', 'orders': 'int_orders_priced'}) }},
 
 {% if is_incremental() -%}
 customers_in_scope as (
@@ -39,24 +29,15 @@ customers_in_scope as (
     {{ customers_refreshed_upstream(['int_customers_with_changed_orders', 'int_orders_priced']) }}
 
 ),
-
-purchases_in_scope as (
-
-    select *
-    from orders
-    where is_purchase
-        and customer_id in (select customers_in_scope.customer_id from customers_in_scope)
-
-),
-{%- else -%}
-purchases_in_scope as (
-
-    select *
-    from orders
-    where is_purchase
-
-),
 {%- endif %}
+
+purchases_in_scope as (
+
+    select * from orders
+    where is_purchase
+        and {{ of_customers_in_scope('customers_in_scope') }}
+
+),
 
 purchase_days as (
 

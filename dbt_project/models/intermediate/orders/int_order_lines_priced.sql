@@ -16,23 +16,10 @@
 -- depends_on: {{ ref('int_customers_with_changed_orders') }}
 with
 
-order_lines as (
-
-    select * from {{ ref('stg_crm__order_lines') }}
-
-),
-
-orders as (
-
-    select * from {{ ref('stg_crm__orders') }}
-
-),
-
-products as (
-
-    select * from {{ ref('stg_crm__products') }}
-
-),
+{{ import_models({
+    'order_lines': 'stg_crm__order_lines', 'orders': 'stg_crm__orders',
+    'products': 'stg_crm__products'
+}) }},
 
 {% if is_incremental() -%}
 -- A product's category or launch date changed since the line was priced.
@@ -55,21 +42,14 @@ customers_to_price as (
     select customer_id from customers_with_products_changed
 
 ),
+{%- endif %}
 
-orders_in_scope as (
-
-    select *
-    from orders
-    where customer_id in (select customers_to_price.customer_id from customers_to_price)
-
-),
-{%- else -%}
 orders_in_scope as (
 
     select * from orders
+    where {{ of_customers_in_scope('customers_to_price') }}
 
 ),
-{%- endif %}
 
 lines_with_context as (
 

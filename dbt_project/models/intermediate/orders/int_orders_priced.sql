@@ -27,17 +27,7 @@
 -- depends_on: {{ ref('int_customers_with_changed_orders') }}
 with
 
-orders as (
-
-    select * from {{ ref('stg_crm__orders') }}
-
-),
-
-order_lines as (
-
-    select * from {{ ref('int_order_lines_priced') }}
-
-),
+{{ import_models({'orders': 'stg_crm__orders', 'order_lines': 'int_order_lines_priced'}) }},
 
 {% if is_incremental() -%}
 customers_to_price as (
@@ -45,35 +35,21 @@ customers_to_price as (
     {{ customers_refreshed_upstream(['int_customers_with_changed_orders', 'int_order_lines_priced']) }}
 
 ),
+{%- endif %}
 
-orders_in_scope as (
-
-    select *
-    from orders
-    where customer_id in (select customers_to_price.customer_id from customers_to_price)
-
-),
-
-lines_in_scope as (
-
-    select *
-    from order_lines
-    where customer_id in (select customers_to_price.customer_id from customers_to_price)
-
-),
-{%- else -%}
 orders_in_scope as (
 
     select * from orders
+    where {{ of_customers_in_scope('customers_to_price') }}
 
 ),
 
 lines_in_scope as (
 
     select * from order_lines
+    where {{ of_customers_in_scope('customers_to_price') }}
 
 ),
-{%- endif %}
 
 lines_aggregated_to_orders as (
 

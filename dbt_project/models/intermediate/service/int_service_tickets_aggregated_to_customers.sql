@@ -1,17 +1,7 @@
 {#- One row per customer with at least one ticket opened on or before the as-of date. -#}
 with
 
-tickets as (
-
-    select * from {{ ref('stg_crm__service_tickets') }}
-
-),
-
-as_of as (
-
-    select * from {{ ref('int_as_of_date') }}
-
-),
+{{ import_models({'tickets': 'stg_crm__service_tickets', 'as_of': 'int_as_of_date'}) }},
 
 tickets_in_scope as (
 

@@ -6,17 +6,7 @@
 -#}
 with
 
-survey_responses as (
-
-    select * from {{ ref('stg_crm__survey_responses') }}
-
-),
-
-as_of as (
-
-    select * from {{ ref('int_as_of_date') }}
-
-),
+{{ import_models({'survey_responses': 'stg_crm__survey_responses', 'as_of': 'int_as_of_date'}) }},
 
 responses_in_scope as (
 

@@ -9,23 +9,7 @@
 -#}
 with
 
-contacts as (
-
-    select * from {{ ref('contact_history') }}
-
-),
-
-orders as (
-
-    select * from {{ ref('int_orders_priced') }}
-
-),
-
-as_of as (
-
-    select * from {{ ref('int_as_of_date') }}
-
-),
+{{ import_models({'contacts': 'contact_history', 'orders': 'int_orders_priced', 'as_of': 'int_as_of_date'}) }},
 
 mature_contacts as (
 

@@ -7,29 +7,10 @@
 -#}
 with
 
-order_lines as (
-
-    select * from {{ ref('int_order_lines_priced') }}
-
-),
-
-orders as (
-
-    select * from {{ ref('int_orders_priced') }}
-
-),
-
-products as (
-
-    select * from {{ ref('stg_crm__products') }}
-
-),
-
-as_of as (
-
-    select * from {{ ref('int_as_of_date') }}
-
-),
+{{ import_models({
+    'order_lines': 'int_order_lines_priced', 'orders': 'int_orders_priced',
+    'products': 'stg_crm__products', 'as_of': 'int_as_of_date'
+}) }},
 
 purchased_lines as (
 

@@ -7,83 +7,16 @@
 -#}
 with
 
-customers as (
-
-    select * from {{ ref('stg_crm__customers') }}
-
-),
-
-customer_orders as (
-
-    select * from {{ ref('int_orders_aggregated_to_customers') }}
-
-),
-
-purchase_facts as (
-
-    select * from {{ ref('int_customers_purchase_facts') }}
-
-),
-
-customer_tickets as (
-
-    select * from {{ ref('int_service_tickets_aggregated_to_customers') }}
-
-),
-
-lifetime_value as (
-
-    select * from {{ ref('int_customers_lifetime_value') }}
-
-),
-
-segment_tiers as (
-
-    select * from {{ ref('int_customers_tiered') }}
-
-),
-
-loyalty as (
-
-    select * from {{ ref('int_customers_loyalty_classified') }}
-
-),
-
-lifecycle as (
-
-    select * from {{ ref('int_customers_lifecycle_assessed') }}
-
-),
-
-loyalty_classes as (
-
-    select * from {{ ref('loyalty_classes') }}
-
-),
-
-ladder_stages as (
-
-    select * from {{ ref('loyalty_ladder_stages') }}
-
-),
-
-consent as (
-
-    select * from {{ ref('int_customers_consent_resolved') }}
-
-),
-
-repurchase_cycles as (
-
-    select * from {{ ref('customer_repurchase_cycles') }}
-
-),
-
-replacements as (
-
-    select * from {{ ref('replacement_due') }}
-
-),
+{{ import_models({
+    'customers': 'stg_crm__customers', 'customer_orders': 'int_orders_aggregated_to_customers',
+    'purchase_facts': 'int_customers_purchase_facts',
+    'customer_tickets': 'int_service_tickets_aggregated_to_customers',
+    'lifetime_value': 'int_customers_lifetime_value', 'segment_tiers': 'int_customers_tiered',
+    'loyalty': 'int_customers_loyalty_classified',
+    'lifecycle': 'int_customers_lifecycle_assessed', 'loyalty_classes': 'loyalty_classes',
+    'ladder_stages': 'loyalty_ladder_stages', 'consent': 'int_customers_consent_resolved',
+    'repurchase_cycles': 'customer_repurchase_cycles', 'replacements': 'replacement_due'
+}) }},
 
 regular_cycles_aggregated as (
 
@@ -183,30 +116,20 @@ final as (
             as count_replacements_due,
         replacements_aggregated.next_replacement_due_date
     from customers
-    inner join lifetime_value
-        on customers.customer_id = lifetime_value.customer_id
-    inner join segment_tiers
-        on customers.customer_id = segment_tiers.customer_id
-    inner join loyalty
-        on customers.customer_id = loyalty.customer_id
-    inner join lifecycle
-        on customers.customer_id = lifecycle.customer_id
+    inner join lifetime_value using (customer_id)
+    inner join segment_tiers using (customer_id)
+    inner join loyalty using (customer_id)
+    inner join lifecycle using (customer_id)
     inner join loyalty_classes
         on loyalty.loyalty_class = loyalty_classes.loyalty_class
     inner join ladder_stages
         on loyalty.loyalty_ladder_stage = ladder_stages.loyalty_ladder_stage
-    inner join consent
-        on customers.customer_id = consent.customer_id
-    left join customer_orders
-        on customers.customer_id = customer_orders.customer_id
-    left join purchase_facts
-        on customers.customer_id = purchase_facts.customer_id
-    left join customer_tickets
-        on customers.customer_id = customer_tickets.customer_id
-    left join regular_cycles_aggregated
-        on customers.customer_id = regular_cycles_aggregated.customer_id
-    left join replacements_aggregated
-        on customers.customer_id = replacements_aggregated.customer_id
+    inner join consent using (customer_id)
+    left join customer_orders using (customer_id)
+    left join purchase_facts using (customer_id)
+    left join customer_tickets using (customer_id)
+    left join regular_cycles_aggregated using (customer_id)
+    left join replacements_aggregated using (customer_id)
 
 )
 

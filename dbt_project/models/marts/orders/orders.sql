@@ -7,17 +7,7 @@
 
 with
 
-orders as (
-
-    select * from {{ ref('int_orders_priced') }}
-
-),
-
-as_of as (
-
-    select * from {{ ref('int_as_of_date') }}
-
-),
+{{ import_models({'orders': 'int_orders_priced', 'as_of': 'int_as_of_date'}) }},
 
 orders_in_scope as (
 
@@ -31,29 +21,29 @@ orders_in_scope as (
 final as (
 
     select
-        order_id,
-        customer_id,
-        ordered_at,
-        ordered_date,
-        status,
-        channel,
-        is_purchase,
-        is_zero_or_negative_net,
-        count_lines,
-        count_units,
-        gross_revenue,
-        discount_amount,
-        net_revenue,
-        product_cost,
-        gross_margin,
-        cost_to_serve,
-        has_new_product,
-        has_missing_unit_cost,
-        order_sequence_number,
-        purchase_sequence_number,
-        days_since_previous_order,
-        days_since_previous_purchase,
-        refreshed_at
+        orders_in_scope.order_id,
+        orders_in_scope.customer_id,
+        orders_in_scope.ordered_at,
+        orders_in_scope.ordered_date,
+        orders_in_scope.status,
+        orders_in_scope.channel,
+        orders_in_scope.is_purchase,
+        orders_in_scope.is_zero_or_negative_net,
+        orders_in_scope.count_lines,
+        orders_in_scope.count_units,
+        orders_in_scope.gross_revenue,
+        orders_in_scope.discount_amount,
+        orders_in_scope.net_revenue,
+        orders_in_scope.product_cost,
+        orders_in_scope.gross_margin,
+        orders_in_scope.cost_to_serve,
+        orders_in_scope.has_new_product,
+        orders_in_scope.has_missing_unit_cost,
+        orders_in_scope.order_sequence_number,
+        orders_in_scope.purchase_sequence_number,
+        orders_in_scope.days_since_previous_order,
+        orders_in_scope.days_since_previous_purchase,
+        orders_in_scope.refreshed_at
     from orders_in_scope
 
 )

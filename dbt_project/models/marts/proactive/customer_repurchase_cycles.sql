@@ -5,32 +5,22 @@
 -#}
 with
 
-purchase_days as (
-
-    select * from {{ ref('int_category_purchase_days') }}
-
-),
-
-as_of as (
-
-    select * from {{ ref('int_as_of_date') }}
-
-),
+{{ import_models({'purchase_days': 'int_category_purchase_days', 'as_of': 'int_as_of_date'}) }},
 
 cycles as (
 
     select
-        customer_id,
-        category,
+        purchase_days.customer_id,
+        purchase_days.category,
         count(*) as count_purchases,
-        min(purchase_date) as first_purchase_date,
-        max(purchase_date) as last_purchase_date,
-        {{ median('days_since_previous_purchase') }} as median_interval_days,
-        avg(1.0 * days_since_previous_purchase) as mean_interval_days,
-        stddev_samp(1.0 * days_since_previous_purchase) as stddev_interval_days
+        min(purchase_days.purchase_date) as first_purchase_date,
+        max(purchase_days.purchase_date) as last_purchase_date,
+        {{ median('purchase_days.days_since_previous_purchase') }} as median_interval_days,
+        avg(1.0 * purchase_days.days_since_previous_purchase) as mean_interval_days,
+        stddev_samp(1.0 * purchase_days.days_since_previous_purchase) as stddev_interval_days
     from purchase_days
-    where purchase_date <= (select as_of.as_of_date from as_of)
-    group by customer_id, category
+    where purchase_days.purchase_date <= (select as_of.as_of_date from as_of)
+    group by purchase_days.customer_id, purchase_days.category
     having count(*) >= {{ var('repurchase_min_purchases') }}
 
 ),

@@ -7,35 +7,10 @@
 -#}
 with
 
-order_lines as (
-
-    select * from {{ ref('int_order_lines_priced') }}
-
-),
-
-orders as (
-
-    select * from {{ ref('int_orders_priced') }}
-
-),
-
-products as (
-
-    select * from {{ ref('stg_crm__products') }}
-
-),
-
-tiers as (
-
-    select * from {{ ref('customer_segment_tier') }}
-
-),
-
-as_of as (
-
-    select * from {{ ref('int_as_of_date') }}
-
-),
+{{ import_models({
+    'order_lines': 'int_order_lines_priced', 'orders': 'int_orders_priced',
+    'products': 'stg_crm__products', 'tiers': 'customer_segment_tier', 'as_of': 'int_as_of_date'
+}) }},
 
 -- Lines carry their order's customer and date; the few orders that are not
 -- purchases (cancelled, returned) are taken out, which is cheaper than

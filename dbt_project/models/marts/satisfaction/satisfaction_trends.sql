@@ -7,23 +7,10 @@
 -#}
 with
 
-survey_responses as (
-
-    select * from {{ ref('stg_crm__survey_responses') }}
-
-),
-
-segment_tiers as (
-
-    select * from {{ ref('customer_segment_tier') }}
-
-),
-
-as_of as (
-
-    select * from {{ ref('int_as_of_date') }}
-
-),
+{{ import_models({
+    'survey_responses': 'stg_crm__survey_responses', 'segment_tiers': 'customer_segment_tier',
+    'as_of': 'int_as_of_date'
+}) }},
 
 responses_with_tier as (
 

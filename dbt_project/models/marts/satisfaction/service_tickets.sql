@@ -6,17 +6,7 @@
 -#}
 with
 
-tickets as (
-
-    select * from {{ ref('stg_crm__service_tickets') }}
-
-),
-
-as_of as (
-
-    select * from {{ ref('int_as_of_date') }}
-
-),
+{{ import_models({'tickets': 'stg_crm__service_tickets', 'as_of': 'int_as_of_date'}) }},
 
 final as (
 

@@ -6,23 +6,10 @@
 -#}
 with
 
-customers as (
-
-    select * from {{ ref('customers') }}
-
-),
-
-matrix as (
-
-    select * from {{ ref('kotler_relationship_matrix') }}
-
-),
-
-levels as (
-
-    select * from {{ ref('relationship_levels') }}
-
-),
+{{ import_models({
+    'customers': 'customers', 'matrix': 'kotler_relationship_matrix',
+    'levels': 'relationship_levels'
+}) }},
 
 buyers as (
 

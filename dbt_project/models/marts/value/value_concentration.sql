@@ -40,7 +40,9 @@ percentiles as (
         min(total_realised_profit) as total_realised_profit,
         sum(realised_profit) as realised_profit_in_percentile,
         max(case when profit_rank = last_rank then cumulative_realised_profit end)
-            as cumulative_realised_profit
+            as cumulative_realised_profit,
+        max(case when profit_rank = last_rank then cumulative_realised_profit end)
+        / nullif(min(total_realised_profit), 0) as cumulative_profit_share
     from with_last_rank
     group by customer_percentile
 
@@ -56,8 +58,7 @@ final as (
             as customer_share_cumulative,
         cast(realised_profit_in_percentile as decimal(18, 2)) as realised_profit_in_percentile,
         cast(cumulative_realised_profit as decimal(18, 2)) as cumulative_realised_profit,
-        cast(cumulative_realised_profit / nullif(total_realised_profit, 0) as double precision)
-            as cumulative_profit_share
+        cast(cumulative_profit_share as double precision) as cumulative_profit_share
     from percentiles
 
 )
