@@ -5,10 +5,15 @@ from __future__ import annotations
 from dagster import AssetSelection, define_asset_job, in_process_executor
 
 # DuckDB allows one writer per file: steps of a run go one after another.
+# The raw files are observable source assets: selected with include_sources
+# (without it a selection of group `raw` is empty and observes nothing).
+RAW_FILES = AssetSelection.groups("raw", include_sources=True)
+
 loyalty_refresh_job = define_asset_job(
     name="loyalty_refresh_job",
-    selection=AssetSelection.all() - AssetSelection.groups("raw"),
-    description="dbt build (every model and data test), then the campaign lists, then publish.",
+    selection=AssetSelection.all(include_sources=True),
+    description="Observe the raw files and check their freshness, dbt build (every model and "
+    "data test), then the campaign lists, then publish.",
     executor_def=in_process_executor,
 )
 
@@ -23,6 +28,7 @@ campaigns_job = define_asset_job(
 
 observe_raw_files_job = define_asset_job(
     name="observe_raw_files_job",
-    selection=AssetSelection.groups("raw"),
-    description="Observe the raw export files: row counts, latest records, freshness check.",
+    selection=RAW_FILES,
+    description="Observe the raw export files: files, row counts, latest records, freshness check.",
+    executor_def=in_process_executor,
 )

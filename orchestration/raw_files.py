@@ -9,14 +9,19 @@ the column that says how recent each is come from the dbt manifest
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import yaml
+
+from orchestration.settings import DBT_PROJECT_DIR
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,43 @@ def fingerprint_key(fingerprint: dict[str, list[int]]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+# The folder's CSV dialect file; its settings override the dbt vars raw_csv_*.
+EXPORT_SETTINGS_FILE = "loyalty_export.yml"
+DIALECT_SETTINGS = ("delimiter", "quote", "escape", "header")
+
+
+def csv_dialect(raw_dir: Path) -> dict[str, Any]:
+    """{delimiter, quote, escape, header} of the raw folder's CSV files, as dbt reads them.
+
+    The defaults are the dbt vars raw_csv_* (dbt_project/dbt_project.yml); a
+    loyalty_export.yml in the folder overrides them (dbt_project/macros/read_raw_files.sql).
+    """
+    project_vars = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text("utf-8"))["vars"]
+    dialect = {name: project_vars[f"raw_csv_{name}"] for name in DIALECT_SETTINGS}
+    settings_file = raw_dir / EXPORT_SETTINGS_FILE
+    if settings_file.is_file():
+        settings = yaml.safe_load(settings_file.read_text("utf-8")) or {}
+        dialect.update({name: settings[name] for name in DIALECT_SETTINGS if name in settings})
+    return dialect
+
+
+def _literal(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def csv_header(path: Path, dialect: dict[str, Any]) -> list[str]:
+    """The column names in the first line of a CSV file, parsed with the folder's dialect."""
+    with path.open(encoding="utf-8", errors="replace", newline="") as handle:
+        reader = csv.reader(
+            handle,
+            delimiter=dialect["delimiter"],
+            quotechar=dialect["quote"],
+            doublequote=dialect["escape"] == dialect["quote"],
+            escapechar=None if dialect["escape"] == dialect["quote"] else dialect["escape"],
+        )
+        return [name.strip().lstrip("\ufeff") for name in next(reader, [])]
+
+
 @dataclass(frozen=True)
 class RawTableSummary:
     table: str
@@ -58,25 +100,54 @@ class RawTableSummary:
     latest_at: datetime | None
 
 
-def _reader(paths: list[Path], file_format: str) -> str:
-    listed = ", ".join("'" + str(path).replace("'", "''") + "'" for path in paths)
-    if file_format == "parquet":
-        return f"read_parquet([{listed}], union_by_name = true)"
-    return f"read_csv([{listed}], header = true, all_varchar = true, union_by_name = true)"
+def _csv_reader(path: Path, dialect: dict[str, Any]) -> tuple[str, list[str]]:
+    """read_csv of one file with the stated dialect (no detection, unreadable lines skipped)."""
+    header = csv_header(path, dialect) if dialect["header"] else []
+    columns = ", ".join(f"{_literal(name)}: 'varchar'" for name in header)
+    reader = (
+        f"read_csv({_literal(path)}, delim = {_literal(dialect['delimiter'])}, "
+        f"quote = {_literal(dialect['quote'])}, escape = {_literal(dialect['escape'])}, "
+        f"header = {str(bool(dialect['header'])).lower()}, auto_detect = false, "
+        f"columns = {{{columns}}}, ignore_errors = true)"
+    )
+    return reader, [name.lower() for name in header]
 
 
 def summarize_raw_table(
     raw_dir: Path, table: RawTable, file_format: str = "csv"
 ) -> RawTableSummary:
-    """Row count and latest timestamp of one raw table, read straight from its files."""
+    """Rows and latest timestamp of one raw table, read straight from its files.
+
+    CSV files are read as dbt reads them (the folder's dialect, one file at a
+    time); lines the reader cannot parse are not counted (the build
+    quarantines them).
+    """
     paths = raw_files(raw_dir, table.name, file_format)
     if not paths:
         return RawTableSummary(table.name, [], 0, None)
-    latest = (
-        f"max(try_cast({table.recency_column} as timestamp))" if table.recency_column else "null"
-    )
+    dialect = csv_dialect(raw_dir) if file_format == "csv" else {}
+    row_count, latest_at = 0, None
     with duckdb.connect() as connection:
-        row_count, latest_at = connection.execute(
-            f"select count(*), {latest} from {_reader(paths, file_format)}"
-        ).fetchone()
+        for path in paths:
+            if file_format == "csv":
+                reader, columns = _csv_reader(path, dialect)
+            else:
+                reader = f"read_parquet({_literal(path)})"
+                columns = [
+                    name.lower()
+                    for (name, *_) in connection.execute(
+                        f"describe select * from {reader}"
+                    ).fetchall()
+                ]
+            latest = (
+                f'max(try_cast("{table.recency_column}" as timestamp))'
+                if table.recency_column in columns
+                else "null"
+            )
+            count, file_latest = connection.execute(
+                f"select count(*), {latest} from {reader}"
+            ).fetchone()
+            row_count += count
+            if file_latest is not None and (latest_at is None or file_latest > latest_at):
+                latest_at = file_latest
     return RawTableSummary(table.name, [path.name for path in paths], row_count, latest_at)

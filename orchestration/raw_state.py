@@ -18,12 +18,10 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.raw_files import RawTable, folder_fingerprint
+from orchestration.raw_files import EXPORT_SETTINGS_FILE, RawTable, folder_fingerprint
 from orchestration.settings import Settings
 
 STATE_TABLE = "build_state.raw_files"
-# The folder's dialect and encoding file: a change there changes what every file reads as.
-EXPORT_SETTINGS_FILE = "loyalty_export.yml"
 
 
 @dataclass(frozen=True)
@@ -37,7 +35,8 @@ class RawFolderState:
 def current_state(
     raw_dir: Path, tables: tuple[RawTable, ...], file_format: str = "csv"
 ) -> RawFolderState:
-    """The raw folder as it is now: every file of the raw tables, and the export settings file."""
+    """The raw folder as it is now: every file of the raw tables, and the export settings file
+    (its dialect changes what every file reads as)."""
     files = folder_fingerprint(raw_dir, tables, file_format)
     settings_file = raw_dir / EXPORT_SETTINGS_FILE
     if settings_file.is_file():

@@ -86,6 +86,11 @@ class Settings:
         "0 9 * * 1",
         "When the weekly campaign wave runs (cron, in the time zone).",
     )
+    raw_files_cron: str = _setting(
+        "LOYALTY_RAW_FILES_CRON",
+        "0 * * * *",
+        "When the raw files are observed and their freshness checked between refreshes (cron).",
+    )
     raw_max_age_hours: float = _setting(
         "LOYALTY_RAW_MAX_AGE_HOURS",
         48.0,

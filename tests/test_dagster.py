@@ -169,6 +169,7 @@ def test_definitions_load_with_groups_jobs_schedules_and_sensor():
     assert {schedule.name for schedule in repository.schedule_defs} == {
         "daily_loyalty_refresh_schedule",
         "weekly_campaigns_schedule",
+        "hourly_raw_files_schedule",
     }
     assert [sensor.name for sensor in repository.sensor_defs] == [
         "raw_files_sensor",
@@ -423,3 +424,22 @@ def test_charts_are_png_images_of_the_chart_size(refreshed):
             image.verify()
         with Image.open(io.BytesIO(png)) as image:
             assert image.size == (WIDTH_PX, HEIGHT_PX), mart
+
+
+def test_the_raw_tables_tests_are_checks_on_the_raw_assets(refreshed):
+    result, _ = refreshed
+    evaluations = {
+        (evaluation.asset_key, evaluation.check_name): evaluation.passed
+        for evaluation in result.get_asset_check_evaluations()
+    }
+    for table in ("orders", "customers", "consent_events"):
+        assert evaluations[(AssetKey(["raw", table]), f"{table}_raw_rows_reconcile")] is True
+        assert evaluations[(AssetKey(["raw", table]), f"{table}_quarantined_share_below_limit")]
+    # The refresh observed the raw files first; no raw table's test result is an observation.
+    raw_observations = [
+        event.event_specific_data.asset_observation.metadata
+        for event in result.get_asset_observation_events()
+        if event.asset_key.path[0] == "raw"
+    ]
+    assert len(raw_observations) == 8
+    assert all("file_count" in metadata for metadata in raw_observations)

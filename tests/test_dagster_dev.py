@@ -139,6 +139,7 @@ def test_dagster_dev_serves_the_code_location_and_stops_on_sigterm(tmp_path: Pat
         assert {schedule["name"] for schedule in repository["schedules"]} == {
             "daily_loyalty_refresh_schedule",
             "weekly_campaigns_schedule",
+            "hourly_raw_files_schedule",
         }
         assert [sensor["name"] for sensor in repository["sensors"]] == [
             "raw_files_sensor",

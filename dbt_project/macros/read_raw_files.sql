@@ -62,7 +62,7 @@
         "select content from read_text(" ~ dbt.string_literal(dbt.escape_single_quotes(found[0])) ~ ")"
     ).columns[0].values()[0] -%}
     {%- set settings = fromyaml(text) or {} -%}
-    {%- set known = ['delimiter', 'quote', 'escape', 'header', 'encoding', 'files'] -%}
+    {%- set known = ['delimiter', 'quote', 'escape', 'header'] -%}
     {%- set unknown = settings.keys() | reject('in', known) | list -%}
     {%- if unknown -%}
         {{ exceptions.raise_compiler_error(

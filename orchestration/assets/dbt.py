@@ -1,10 +1,15 @@
-"""Every dbt model, seed and snapshot as a Dagster asset; dbt tests as asset checks."""
+"""Every dbt model, seed and snapshot as a Dagster asset; dbt tests (also those on the raw
+tables) as asset checks."""
 
 import contextlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from dagster import (
+    AssetCheckKey,
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
@@ -13,7 +18,17 @@ from dagster import (
     get_dagster_logger,
 )
 from dagster._utils import pushd
-from dagster_dbt import DagsterDbtTranslator, DbtCliInvocation, DbtCliResource, dbt_assets
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliInvocation,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
+from dagster_dbt.asset_utils import get_checks_on_sources_upstream_of_selected_assets
+from dagster_dbt.core.dbt_cli_event import DbtCliEventMessage
+from dagster_dbt.core.dbt_event_iterator import DbtEventIterator
 
 from orchestration.headlines import HEADLINES
 from orchestration.project import Manifest, raw_tables
@@ -38,6 +53,32 @@ class LoyaltyDbtTranslator(DagsterDbtTranslator):
         fqn = dbt_resource_props.get("fqn", [])
         return fqn[1] if len(fqn) > 2 else "other"
 
+    def get_asset_check_spec(
+        self,
+        asset_spec: Any,
+        manifest: Mapping[str, Any],
+        unique_id: str,
+        project: DbtProject | None,
+    ) -> AssetCheckSpec | None:
+        """The tests of a raw table are checks on its raw asset (see raw_table_check)."""
+        check = raw_table_check(manifest, unique_id)
+        if check is None:
+            return super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if check.asset_key != asset_spec.key:
+            return None
+        parents = manifest["nodes"][unique_id]["depends_on"]["nodes"]
+        return AssetCheckSpec(
+            name=check.name,
+            asset=check.asset_key,
+            additional_deps=[
+                self.get_asset_key(manifest["nodes"][parent])
+                for parent in parents
+                if parent in manifest["nodes"]
+            ],
+            description=manifest["nodes"][unique_id].get("description") or None,
+            blocking=True,
+        )
+
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
         if dbt_resource_props["resource_type"] == "source":
             return AssetKey(["raw", dbt_resource_props["name"]])
@@ -47,7 +88,51 @@ class LoyaltyDbtTranslator(DagsterDbtTranslator):
         return AssetKey(dbt_resource_props["name"])
 
 
-translator = LoyaltyDbtTranslator()
+# The tests declared on the raw tables (the sources YAML) are checks on the raw asset.
+translator = LoyaltyDbtTranslator(
+    settings=DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True)
+)
+
+
+def raw_table_check(manifest: Mapping[str, Any], unique_id: str) -> AssetCheckKey | None:
+    """The check on a raw asset that a dbt test declared on a raw table (a source) is.
+
+    raw_rows_reconcile and quarantined_share_below_limit also read the base and
+    staging models, so dagster-dbt would find no single asset for them and log
+    "Logging an AssetObservation instead of an AssetCheckResult" on every run.
+    """
+    node = manifest["nodes"].get(unique_id) or {}
+    sources = [
+        parent
+        for parent in node.get("depends_on", {}).get("nodes", [])
+        if parent.startswith("source.")
+    ]
+    if node.get("resource_type") != "test" or len(sources) != 1:
+        return None
+    if not node.get("file_key_name", "").startswith("sources."):
+        return None
+    (source,) = sources
+    return AssetCheckKey(translator.get_asset_key(manifest["sources"][source]), node["name"])
+
+
+def raw_table_check_result(
+    event: DbtCliEventMessage, manifest: Mapping[str, Any]
+) -> AssetCheckResult | None:
+    """The result of a raw table's test from its dbt event; None for every other event."""
+    data = event.raw_event["data"]
+    if event.raw_event["info"]["name"] != "LogTestResult":
+        return None
+    check = raw_table_check(manifest, data.get("node_info", {}).get("unique_id", ""))
+    if check is None:
+        return None
+    status = str(data.get("status", "")).lower()
+    return AssetCheckResult(
+        asset_key=check.asset_key,
+        check_name=check.name,
+        passed=status == "pass",
+        severity=AssetCheckSeverity.WARN if status == "warn" else AssetCheckSeverity.ERROR,
+        metadata={"status": status, "failed_row_count": int(data.get("num_failures") or 0)},
+    )
 
 
 def dbt_build_args(settings: Settings) -> list[str]:
@@ -134,6 +219,27 @@ def _release_adapter(invocation: DbtCliInvocation) -> None:
         manager.close_all_connections()
 
 
+def with_raw_table_checks(
+    invocation: DbtCliInvocation,
+    manifest: Mapping[str, Any],
+    context: AssetExecutionContext,
+    checks_to_report: set[AssetCheckKey],
+) -> Iterator[Any]:
+    """dagster-dbt's events of the invocation, with the raw tables' tests as their checks."""
+    for event in invocation.stream_raw_events():
+        check_result = raw_table_check_result(event, manifest)
+        if check_result is None:
+            yield from event.to_default_asset_events(
+                manifest=manifest,
+                dagster_dbt_translator=translator,
+                context=context.op_execution_context,
+                target_path=invocation.target_path,
+                project=invocation.project,
+            )
+        elif AssetCheckKey(check_result.asset_key, check_result.check_name) in checks_to_report:
+            yield check_result
+
+
 def build_dbt_assets(manifest: Manifest, settings: Settings) -> AssetsDefinition:
     """The dbt project as one multi-asset that runs `dbt build` on the selected models."""
     tables = raw_tables(manifest)
@@ -171,8 +277,18 @@ def build_dbt_assets(manifest: Manifest, settings: Settings) -> AssetsDefinition
             # The op's context: dagster-dbt reads the op's tags, which the asset
             # context only offers through a deprecated property.
             invocation = dbt.cli(arguments, context=context.op_execution_context)
+            # As dagster-dbt decides: the selected checks and those on the raw tables read.
+            checks_to_report = {
+                *context.selected_asset_check_keys,
+                *get_checks_on_sources_upstream_of_selected_assets(
+                    assets_def=context.assets_def, selected_asset_keys=context.selected_asset_keys
+                ),
+            }
             events = (
-                invocation.stream()
+                DbtEventIterator(
+                    with_raw_table_checks(invocation, manifest, context, checks_to_report),
+                    invocation,
+                )
                 .fetch_row_counts()
                 .fetch_column_metadata(with_column_lineage=False)
             )

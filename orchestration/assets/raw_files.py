@@ -35,6 +35,7 @@ from orchestration.resources import WarehouseResource
 def _observation(raw_dir: Path, table: RawTable) -> ObserveResult:
     summary = summarize_raw_table(raw_dir, table)
     metadata = {
+        "file_count": MetadataValue.int(len(summary.files)),
         "row_count": MetadataValue.int(summary.row_count),
         "files": MetadataValue.json(summary.files),
         "raw_dir": MetadataValue.path(str(raw_dir)),
