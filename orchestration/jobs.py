@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from dagster import AssetSelection, define_asset_job, in_process_executor
+import warnings
+
+from dagster import AssetSelection, BetaWarning, define_asset_job, in_process_executor
+
+# The raw files are observable source assets: selected with include_sources
+# (without it a selection of group `raw` is empty and observes nothing). The
+# parameter is marked beta in Dagster 1.13; it is how observable sources are
+# put in a job.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", BetaWarning)
+    RAW_FILES = AssetSelection.groups("raw", include_sources=True)
+    EVERY_ASSET = AssetSelection.all(include_sources=True)
 
 # DuckDB allows one writer per file: steps of a run go one after another.
-# The raw files are observable source assets: selected with include_sources
-# (without it a selection of group `raw` is empty and observes nothing).
-RAW_FILES = AssetSelection.groups("raw", include_sources=True)
 
 loyalty_refresh_job = define_asset_job(
     name="loyalty_refresh_job",
-    selection=AssetSelection.all(include_sources=True),
+    selection=EVERY_ASSET,
     description="Observe the raw files and check their freshness, dbt build (every model and "
     "data test), then the campaign lists, then publish.",
     executor_def=in_process_executor,

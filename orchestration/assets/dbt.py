@@ -26,7 +26,10 @@ from dagster_dbt import (
     DbtProject,
     dbt_assets,
 )
-from dagster_dbt.asset_utils import get_checks_on_sources_upstream_of_selected_assets
+from dagster_dbt.asset_utils import (
+    DAGSTER_DBT_UNIQUE_ID_METADATA_KEY,
+    get_checks_on_sources_upstream_of_selected_assets,
+)
 from dagster_dbt.core.dbt_cli_event import DbtCliEventMessage
 from dagster_dbt.core.dbt_event_iterator import DbtEventIterator
 
@@ -76,6 +79,8 @@ class LoyaltyDbtTranslator(DagsterDbtTranslator):
                 if parent in manifest["nodes"]
             ],
             description=manifest["nodes"][unique_id].get("description") or None,
+            # dagster-dbt finds the test to run for a selected check by this key.
+            metadata={DAGSTER_DBT_UNIQUE_ID_METADATA_KEY: unique_id},
             blocking=True,
         )
 
