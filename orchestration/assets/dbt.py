@@ -131,12 +131,18 @@ def raw_table_check_result(
     if check is None:
         return None
     status = str(data.get("status", "")).lower()
+    unique_id = data["node_info"]["unique_id"]
     return AssetCheckResult(
         asset_key=check.asset_key,
         check_name=check.name,
         passed=status == "pass",
         severity=AssetCheckSeverity.WARN if status == "warn" else AssetCheckSeverity.ERROR,
-        metadata={"status": status, "failed_row_count": int(data.get("num_failures") or 0)},
+        # unique_id: dagster-dbt's row-count and column steps look every event's node up by it.
+        metadata={
+            "unique_id": unique_id,
+            "status": status,
+            "failed_row_count": int(data.get("num_failures") or 0),
+        },
     )
 
 
