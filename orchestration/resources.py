@@ -52,7 +52,7 @@ class WarehouseResource(ConfigurableResource):
 
     @contextmanager
     def yield_for_execution(self, context: InitResourceContext) -> Iterator[WarehouseResource]:
-        run = context.dagster_run
+        run = context.run
         if run is None:
             yield self
             return
