@@ -184,7 +184,7 @@ def dagster_dev(settings: Settings, extra_args: list[str]) -> int:
 
 
 # How long the webserver, the daemon and their code servers get to stop on SIGTERM.
-DEV_STOP_GRACE_SECONDS = 5.0
+DEV_STOP_GRACE_SECONDS = 3.0
 
 
 def _group_running(group: int) -> bool:
