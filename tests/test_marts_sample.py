@@ -242,3 +242,42 @@ def test_planted_churned_customers_have_low_probability_alive(customers, planted
     assert (churned < 0.5).mean() >= 0.85
     assert probabilities("true_loyal").mean() > 0.9
     assert probabilities("regular_repurchaser").mean() > 0.9
+
+
+def test_vip_membership_is_planted_at_random(sample_warehouse, customers):
+    # The generator makes 10% of customers VIP members independently of how
+    # they buy: their share of customers is about 10% and their share of
+    # revenue about the same (no planted VIP effect).
+    rows = sample_warehouse.query_df("select * from marts.vip_membership_value").set_index(
+        "is_vip_member"
+    )
+    assert rows["count_customers"].sum() == len(customers)
+    assert rows["customer_share"].sum() == pytest.approx(1.0)
+    assert rows["revenue_share"].sum() == pytest.approx(1.0)
+    vip = rows.loc[True]
+    assert vip["count_customers"] == customers["is_vip_member"].sum()
+    assert 0.08 < vip["customer_share"] < 0.12
+    assert 0.5 < vip["revenue_share"] / vip["customer_share"] < 1.5
+
+
+def test_referral_value_adds_up_to_the_referred_customers(sample_warehouse, customers):
+    # 8% of customers are planted as referred by an earlier customer.
+    referred = customers[customers["referred_by_customer_id"].notna()]
+    assert 0.06 < len(referred) / len(customers) < 0.10
+    rows = sample_warehouse.query_df("select * from marts.customer_referral_value")
+    assert rows["count_referred_customers"].sum() == len(referred)
+    assert set(rows["customer_id"]) == set(referred["referred_by_customer_id"])
+    assert float(rows["referred_realised_profit"].sum()) == pytest.approx(
+        float(referred["realised_profit"].sum())
+    )
+
+
+def test_revenue_concentration_beside_profit(sample_warehouse):
+    summary = sample_warehouse.query_df("select * from marts.value_concentration_summary").iloc[0]
+    assert 0.2 < summary["top_customers_revenue_share"] < 1
+    assert 0 < summary["bottom_customers_revenue_share"] < 0.3
+    curve = sample_warehouse.query_df(
+        "select * from marts.value_concentration order by customer_percentile"
+    )
+    assert curve["cumulative_revenue_share"].is_monotonic_increasing
+    assert curve["cumulative_revenue_share"].iloc[-1] == pytest.approx(1.0)

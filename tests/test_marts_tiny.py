@@ -304,6 +304,66 @@ def test_value_concentration_matches_ranked_profit(tiny_warehouse):
     assert float(summary["bottom_customers_profit"]) == pytest.approx(bottom)
 
 
+def test_revenue_concentration_matches_ranked_revenue(tiny_warehouse):
+    # The 80/20 rule on revenue: customers with an order ranked by realised revenue.
+    revenues = sorted(
+        (
+            _realised(c["customer_id"])[0]
+            for c in tiny.CUSTOMERS
+            if any(o[1] == c["customer_id"] for o in tiny.ORDERS)
+        ),
+        reverse=True,
+    )
+    count, total = len(revenues), sum(revenues)
+    top = sum(r for rank, r in enumerate(revenues, start=1) if rank <= count * 0.2)
+    summary = tiny_warehouse.query_df("select * from marts.value_concentration_summary").iloc[0]
+    assert float(summary["total_realised_revenue"]) == pytest.approx(total)
+    assert float(summary["top_customers_revenue"]) == pytest.approx(top)
+    assert summary["top_customers_revenue_share"] == pytest.approx(top / total)
+    curve = tiny_warehouse.query_df(
+        "select * from marts.value_concentration order by customer_percentile"
+    )
+    last = curve.iloc[-1]
+    assert last["cumulative_revenue_share"] == pytest.approx(1.0)
+    for row in curve.itertuples():
+        expected = sum(revenues[: row.count_customers_cumulative])
+        assert float(row.cumulative_realised_revenue) == pytest.approx(expected)
+
+
+def test_referral_value_credits_c11_to_c01(tiny_warehouse):
+    # c11 is the only referred customer (by c01): its realised profit goes to c01.
+    rows = tiny_warehouse.query_df("select * from marts.customer_referral_value")
+    assert rows["customer_id"].tolist() == ["c01"]
+    row = rows.iloc[0]
+    assert row["count_referred_customers"] == 1
+    revenue, _, profit = _realised("c11")
+    assert float(row["referred_realised_revenue"]) == pytest.approx(revenue)
+    assert float(row["referred_realised_profit"]) == pytest.approx(profit)
+    assert float(row["own_realised_profit"]) == pytest.approx(_realised("c01")[2])
+    assert float(row["realised_profit_with_referrals"]) == pytest.approx(
+        _realised("c01")[2] + profit
+    )
+
+
+def test_vip_membership_value(tiny_warehouse):
+    # c01 is the only VIP member; everyone else is not.
+    rows = tiny_warehouse.query_df("select * from marts.vip_membership_value").set_index(
+        "is_vip_member"
+    )
+    ids = [c["customer_id"] for c in tiny.CUSTOMERS]
+    total_revenue = sum(_realised(cid)[0] for cid in ids)
+    total_profit = sum(_realised(cid)[2] for cid in ids)
+    vip = rows.loc[True]
+    assert vip["count_customers"] == 1
+    assert vip["customer_share"] == pytest.approx(1 / len(ids))
+    assert float(vip["realised_revenue"]) == pytest.approx(_realised("c01")[0])
+    assert vip["revenue_share"] == pytest.approx(_realised("c01")[0] / total_revenue)
+    assert vip["profit_share"] == pytest.approx(_realised("c01")[2] / total_profit)
+    others = rows.loc[False]
+    assert others["count_customers"] == len(ids) - 1
+    assert float(others["realised_profit"]) == pytest.approx(total_profit - _realised("c01")[2])
+
+
 def test_satisfaction_trends_nps_by_month(tiny_warehouse):
     rows = dict(
         tiny_warehouse.query(

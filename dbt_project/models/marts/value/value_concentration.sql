@@ -2,7 +2,8 @@
     The cumulative profit curve: customers ranked by realised profit, one row
     per percentile of customers (1 = the most profitable 1%). Where the curve
     rises above 100% and falls back, the customers past the peak destroy
-    profit (the "whale curve").
+    profit (the "whale curve"). Beside it, the same curve on realised revenue
+    (customers ranked by revenue), where the 80/20 rule is usually quoted.
 -#}
 with
 
@@ -30,6 +31,21 @@ with_last_rank as (
 
 ),
 
+-- Percentiles are ranges of ranks, so the revenue curve's percentile ends at
+-- the same rank: the running revenue total at that revenue rank.
+revenue_at_percentile_end as (
+
+    select
+        with_last_rank.customer_percentile,
+        by_revenue.cumulative_realised_revenue,
+        by_revenue.total_realised_revenue
+    from with_last_rank
+    inner join ranked as by_revenue
+        on with_last_rank.last_rank = by_revenue.revenue_rank
+    where with_last_rank.profit_rank = with_last_rank.last_rank
+
+),
+
 percentiles as (
 
     select
@@ -51,15 +67,27 @@ percentiles as (
 final as (
 
     select
-        customer_percentile,
-        as_of_date,
-        cast(count_customers_cumulative as integer) as count_customers_cumulative,
-        cast(count_customers_cumulative * 1.0 / count_customers as double precision)
-            as customer_share_cumulative,
-        cast(realised_profit_in_percentile as decimal(18, 2)) as realised_profit_in_percentile,
-        cast(cumulative_realised_profit as decimal(18, 2)) as cumulative_realised_profit,
-        cast(cumulative_profit_share as double precision) as cumulative_profit_share
+        percentiles.customer_percentile,
+        percentiles.as_of_date,
+        cast(percentiles.count_customers_cumulative as integer) as count_customers_cumulative,
+        cast(
+            percentiles.count_customers_cumulative * 1.0 / percentiles.count_customers
+            as double precision
+        ) as customer_share_cumulative,
+        cast(percentiles.realised_profit_in_percentile as decimal(18, 2))
+            as realised_profit_in_percentile,
+        cast(percentiles.cumulative_realised_profit as decimal(18, 2))
+            as cumulative_realised_profit,
+        cast(percentiles.cumulative_profit_share as double precision) as cumulative_profit_share,
+        cast(revenue_at_percentile_end.cumulative_realised_revenue as decimal(18, 2))
+            as cumulative_realised_revenue,
+        cast(
+            revenue_at_percentile_end.cumulative_realised_revenue
+            / nullif(revenue_at_percentile_end.total_realised_revenue, 0)
+            as double precision
+        ) as cumulative_revenue_share
     from percentiles
+    inner join revenue_at_percentile_end using (customer_percentile)
 
 )
 

@@ -3,7 +3,8 @@
     the share of realised profit brought by the top var
     concentration_top_share of customers (the 80/20 rule) and what the bottom
     var concentration_bottom_share do to it (Kotler's 20/80/30 rule: often
-    they cost half of it).
+    they cost half of it). The same shares on realised revenue (customers
+    ranked by revenue), the figure the 80/20 rule is usually quoted on.
 -#}
 with
 
@@ -32,7 +33,18 @@ aggregated as (
         sum(case when realised_profit < 0 then 1 else 0 end) as count_unprofitable_customers,
         sum(case when realised_profit < 0 then realised_profit else 0 end)
             as unprofitable_customers_profit,
-        max(cumulative_realised_profit) as peak_cumulative_profit
+        max(cumulative_realised_profit) as peak_cumulative_profit,
+        sum(realised_revenue) as total_realised_revenue,
+        sum(case
+            when revenue_rank <= count_customers * {{ var('concentration_top_share') }}
+                then realised_revenue
+            else 0
+        end) as top_customers_revenue,
+        sum(case
+            when revenue_rank > count_customers * (1 - {{ var('concentration_bottom_share') }})
+                then realised_revenue
+            else 0
+        end) as bottom_customers_revenue
     from ranked
 
 ),
@@ -55,7 +67,14 @@ final as (
         cast(unprofitable_customers_profit as decimal(18, 2)) as unprofitable_customers_profit,
         cast(peak_cumulative_profit as decimal(18, 2)) as peak_cumulative_profit,
         cast(peak_cumulative_profit / nullif(total_realised_profit, 0) as double precision)
-            as peak_cumulative_profit_share
+            as peak_cumulative_profit_share,
+        cast(total_realised_revenue as decimal(18, 2)) as total_realised_revenue,
+        cast(top_customers_revenue as decimal(18, 2)) as top_customers_revenue,
+        cast(top_customers_revenue / nullif(total_realised_revenue, 0) as double precision)
+            as top_customers_revenue_share,
+        cast(bottom_customers_revenue as decimal(18, 2)) as bottom_customers_revenue,
+        cast(bottom_customers_revenue / nullif(total_realised_revenue, 0) as double precision)
+            as bottom_customers_revenue_share
     from aggregated
 
 )
