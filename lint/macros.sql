@@ -24,3 +24,6 @@
 {% macro import_models(models) -%}{%- for cte_name, model_name in models.items() %}{{ cte_name }} as (select 1 as imported){{ ',' if not loop.last }}{% endfor -%}{%- endmacro %}
 {% macro rhythm_threshold_days(factor, fallback_days) %}{{ fallback_days }}{% endmacro %}
 {% macro of_customers_in_scope(customers_cte) %}customer_id in (select {{ customers_cte }}.customer_id from {{ customers_cte }}){% endmacro %}
+{% macro confidence_bounds(estimate, standard_error, name) %}{{ estimate }} as {{ name }}_lower, {{ estimate }} as {{ name }}_upper{% endmacro %}
+{% macro welch_standard_error(variance, group_a, group_b) %}sqrt({{ group_a }}.{{ variance }}){% endmacro %}
+{% macro empty_text_columns(names) %}cast(null as varchar) as {{ names[0] }}{% endmacro %}

@@ -21,7 +21,23 @@
 
 with
 
-{% if history_files -%}
+earlier_files as (
+
+    {% if history_files -%}
+    select *
+    from read_csv(
+            'contact_history*.csv',
+            header = true, all_varchar = true, union_by_name = true
+        )
+    {%- else -%}
+    -- No earlier waves in the raw folder: the same columns, no rows.
+    select
+        {{ empty_text_columns(['campaign', 'wave_date', 'customer_id', 'assignment', 'priority', 'as_of_date']) }}
+    where false
+    {%- endif %}
+
+),
+
 earlier_waves as (
 
     select
@@ -31,26 +47,9 @@ earlier_waves as (
         cast(assignment as {{ dbt.type_string() }}) as assignment,
         cast(nullif(priority, '') as integer) as priority,
         cast(nullif(as_of_date, '') as date) as as_of_date
-    from read_csv(
-            'contact_history*.csv',
-            header = true, all_varchar = true, union_by_name = true
-        )
+    from earlier_files
 
 ),
-{%- else -%}
-earlier_waves as (
-
-    select
-        cast(null as {{ dbt.type_string() }}) as campaign,
-        cast(null as date) as wave_date,
-        cast(null as {{ dbt.type_string() }}) as customer_id,
-        cast(null as {{ dbt.type_string() }}) as assignment,
-        cast(null as integer) as priority,
-        cast(null as date) as as_of_date
-    where false
-
-),
-{%- endif %}
 
 new_waves as (
 

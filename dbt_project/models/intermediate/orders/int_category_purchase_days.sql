@@ -9,15 +9,8 @@
     Incremental per customer: a run recomputes the customers whose priced
     orders changed since its last run.
 -#}
-{{
-    config(
-        materialized='incremental',
-        unique_key='customer_id',
-        pre_hook="{{ delete_rows_of_refreshed_customers(
-            ['int_customers_with_changed_orders', 'int_orders_priced']
-        ) }}",
-    )
-}}
+{%- set refreshed_upstream = ['int_customers_with_changed_orders', 'int_orders_priced'] %}
+{{ config(pre_hook="{{ delete_rows_of_refreshed_customers(" ~ refreshed_upstream ~ ") }}") }}
 -- depends_on: {{ ref('int_customers_with_changed_orders') }}
 with
 
@@ -26,7 +19,7 @@ with
 {% if is_incremental() -%}
 customers_in_scope as (
 
-    {{ customers_refreshed_upstream(['int_customers_with_changed_orders', 'int_orders_priced']) }}
+    {{ customers_refreshed_upstream(refreshed_upstream) }}
 
 ),
 {%- endif %}

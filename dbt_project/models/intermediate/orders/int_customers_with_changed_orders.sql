@@ -4,7 +4,8 @@
     incremental run must recompute. A full build lists every customer with
     an order row. Rows are only ever added.
 -#}
-{{ config(materialized='incremental', incremental_strategy='append') }}
+{#- Rows are only added (append ignores the folder's unique_key). -#}
+{{ config(incremental_strategy='append') }}
 with
 
 orders as (

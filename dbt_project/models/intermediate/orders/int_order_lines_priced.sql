@@ -6,13 +6,8 @@
     int_customers_with_changed_orders since its last run, and of customers
     whose lines' product changed category or launch date.
 -#}
-{{
-    config(
-        materialized='incremental',
-        unique_key='customer_id',
-        pre_hook="{{ delete_rows_of_refreshed_customers(['int_customers_with_changed_orders']) }}",
-    )
-}}
+{%- set refreshed_upstream = ['int_customers_with_changed_orders'] %}
+{{ config(pre_hook="{{ delete_rows_of_refreshed_customers(" ~ refreshed_upstream ~ ") }}") }}
 -- depends_on: {{ ref('int_customers_with_changed_orders') }}
 with
 
@@ -37,7 +32,7 @@ customers_with_products_changed as (
 
 customers_to_price as (
 
-    {{ customers_refreshed_upstream(['int_customers_with_changed_orders']) }}
+    {{ customers_refreshed_upstream(refreshed_upstream) }}
     union
     select customer_id from customers_with_products_changed
 

@@ -15,15 +15,8 @@
     intervals of the customer's later orders, so a run recomputes every order
     of each customer whose orders or priced lines changed since its last run.
 -#}
-{{
-    config(
-        materialized='incremental',
-        unique_key='customer_id',
-        pre_hook="{{ delete_rows_of_refreshed_customers(
-            ['int_customers_with_changed_orders', 'int_order_lines_priced']
-        ) }}",
-    )
-}}
+{%- set refreshed_upstream = ['int_customers_with_changed_orders', 'int_order_lines_priced'] %}
+{{ config(pre_hook="{{ delete_rows_of_refreshed_customers(" ~ refreshed_upstream ~ ") }}") }}
 -- depends_on: {{ ref('int_customers_with_changed_orders') }}
 with
 
@@ -32,7 +25,7 @@ with
 {% if is_incremental() -%}
 customers_to_price as (
 
-    {{ customers_refreshed_upstream(['int_customers_with_changed_orders', 'int_order_lines_priced']) }}
+    {{ customers_refreshed_upstream(refreshed_upstream) }}
 
 ),
 {%- endif %}

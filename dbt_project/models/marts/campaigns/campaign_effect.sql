@@ -80,17 +80,11 @@ compared as (
         treatment.revenue_per_customer as treatment_revenue_per_customer,
         holdout.revenue_per_customer as holdout_revenue_per_customer,
         treatment.revenue_per_customer - holdout.revenue_per_customer as revenue_uplift_per_customer,
-        sqrt(
-            coalesce(treatment.revenue_variance, 0) / treatment.count_customers
-            + coalesce(holdout.revenue_variance, 0) / holdout.count_customers
-        ) as revenue_uplift_se,
+        {{ welch_standard_error('revenue_variance', 'treatment', 'holdout') }} as revenue_uplift_se,
         treatment.margin_per_customer as treatment_margin_per_customer,
         holdout.margin_per_customer as holdout_margin_per_customer,
         treatment.margin_per_customer - holdout.margin_per_customer as margin_uplift_per_customer,
-        sqrt(
-            coalesce(treatment.margin_variance, 0) / treatment.count_customers
-            + coalesce(holdout.margin_variance, 0) / holdout.count_customers
-        ) as margin_uplift_se
+        {{ welch_standard_error('margin_variance', 'treatment', 'holdout') }} as margin_uplift_se
     from by_group as treatment
     inner join by_group as holdout
         on treatment.campaign = holdout.campaign
@@ -111,24 +105,15 @@ final as (
         cast(treatment_conversion_rate as double precision) as treatment_conversion_rate,
         cast(holdout_conversion_rate as double precision) as holdout_conversion_rate,
         cast(conversion_uplift as double precision) as conversion_uplift,
-        cast(conversion_uplift - {{ var('campaign_confidence_z') }} * conversion_uplift_se as double precision)
-            as conversion_uplift_lower,
-        cast(conversion_uplift + {{ var('campaign_confidence_z') }} * conversion_uplift_se as double precision)
-            as conversion_uplift_upper,
+        {{ confidence_bounds('conversion_uplift', 'conversion_uplift_se', 'conversion_uplift') }},
         cast(treatment_revenue_per_customer as double precision) as treatment_revenue_per_customer,
         cast(holdout_revenue_per_customer as double precision) as holdout_revenue_per_customer,
         cast(revenue_uplift_per_customer as double precision) as revenue_uplift_per_customer,
-        cast(revenue_uplift_per_customer - {{ var('campaign_confidence_z') }} * revenue_uplift_se as double precision)
-            as revenue_uplift_lower,
-        cast(revenue_uplift_per_customer + {{ var('campaign_confidence_z') }} * revenue_uplift_se as double precision)
-            as revenue_uplift_upper,
+        {{ confidence_bounds('revenue_uplift_per_customer', 'revenue_uplift_se', 'revenue_uplift') }},
         cast(treatment_margin_per_customer as double precision) as treatment_margin_per_customer,
         cast(holdout_margin_per_customer as double precision) as holdout_margin_per_customer,
         cast(margin_uplift_per_customer as double precision) as margin_uplift_per_customer,
-        cast(margin_uplift_per_customer - {{ var('campaign_confidence_z') }} * margin_uplift_se as double precision)
-            as margin_uplift_lower,
-        cast(margin_uplift_per_customer + {{ var('campaign_confidence_z') }} * margin_uplift_se as double precision)
-            as margin_uplift_upper
+        {{ confidence_bounds('margin_uplift_per_customer', 'margin_uplift_se', 'margin_uplift') }}
     from compared
 
 )
