@@ -13,6 +13,7 @@ shows it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import date, timedelta
 
 from dagster import MetadataValue
 
@@ -188,6 +189,60 @@ def model_validation(query: Query) -> Metadata:
     return metadata
 
 
+def cohort_retention(query: Query) -> Metadata:
+    """The cohort heat map, and the share of customers active 12 months after their first purchase.
+
+    The 12-month figure weighs every cohort that has reached month 12 by its size.
+    """
+    rows = query(
+        """
+        select cohort_month, months_since_first_purchase, retention_rate,
+            count_cohort_customers, count_active_customers
+        from marts.cohort_retention
+        order by cohort_month, months_since_first_purchase
+        """
+    )
+    if not rows:
+        return {}
+    retention = {(str(cohort)[:7], int(month)): float(rate) for cohort, month, rate, _, _ in rows}
+    cohorts = list(dict.fromkeys(str(cohort)[:7] for cohort, *_ in rows))
+    year = [(int(size), int(active)) for _, month, _, size, active in rows if month == 12]
+    customers = sum(size for size, _ in year)
+    return {
+        "cohorts": MetadataValue.int(len(cohorts)),
+        "retention_rate_after_12_months": _float(
+            sum(active for _, active in year) / customers if customers else None
+        ),
+        "cohort_retention_heatmap": MetadataValue.md(pictures.cohort_heatmap(retention, cohorts)),
+    }
+
+
+def retention_trend(query: Query) -> Metadata:
+    """Active customers, churn and retention rate of the latest complete month, all customers."""
+    rows = query(
+        """
+        select month_end_date, count_active_customers, churn_rate, retention_rate
+        from marts.retention_trends
+        where value_tier = 'all' and customer_type = 'all'
+        order by month_start_date desc
+        """
+    )[:2]
+    complete = [row for row in rows if _is_month_end(row[0])]
+    if not complete:
+        return {}
+    _, active, churn_rate, retention_rate = complete[0]
+    return {
+        "active_customers_last_month_end": MetadataValue.int(int(active)),
+        "churn_rate_last_month_end": _float(churn_rate),
+        "monthly_retention_rate_last_month": _float(retention_rate),
+    }
+
+
+def _is_month_end(day: object) -> bool:
+    day = day if isinstance(day, date) else date.fromisoformat(str(day)[:10])
+    return (day + timedelta(days=1)).day == 1
+
+
 HEADLINES: dict[str, Callable[[Query], Metadata]] = {
     "customer_segment_tier": value_tiers,
     "customer_loyalty_class": loyalty_classes,
@@ -197,4 +252,6 @@ HEADLINES: dict[str, Callable[[Query], Metadata]] = {
     "customer_lifecycle": lifecycle,
     "satisfaction_trends": satisfaction,
     "clv_model_validation": model_validation,
+    "cohort_retention": cohort_retention,
+    "retention_trends": retention_trend,
 }

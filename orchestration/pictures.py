@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 from collections.abc import Sequence
 
 import matplotlib
@@ -105,3 +106,25 @@ def value_by_tier(values: dict[str, Sequence[float]], tiers: list[str]) -> str:
     axes.set_title("Customer lifetime value by value tier")
     axes.grid(axis="y", alpha=0.3)
     return _as_markdown(figure, "CLV by tier")
+
+
+def cohort_heatmap(retention: dict[tuple[str, int], float], cohorts: list[str]) -> str:
+    """Retention rate per acquisition cohort (rows, oldest first) and month since first purchase.
+
+    `retention` maps (cohort, months since first purchase) to the share of
+    the cohort still active at that month end; months a cohort has not
+    reached yet stay blank.
+    """
+    figure, axes = _new_figure()
+    months = max((month for _, month in retention), default=0) + 1
+    values = [
+        [retention.get((cohort, month), math.nan) for month in range(months)] for cohort in cohorts
+    ]
+    image = axes.imshow(values, cmap="YlGnBu", vmin=0, vmax=1, aspect="auto", interpolation="none")
+    step = max(1, math.ceil(len(cohorts) / 12))
+    axes.set_yticks(range(0, len(cohorts), step), labels=cohorts[::step])
+    axes.set_xlabel("months since first purchase")
+    axes.set_ylabel("cohort (month of first purchase)")
+    figure.colorbar(image, ax=axes, label="retention rate (active / cohort)")
+    axes.set_title("Cohort retention: share of each cohort still active")
+    return _as_markdown(figure, "Cohort retention")

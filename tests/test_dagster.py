@@ -414,6 +414,7 @@ def test_charts_are_png_images_of_the_chart_size(refreshed):
         "value_concentration": "pareto_curve",
         "customer_loyalty_class": "loyalty_matrix",
         "customer_segment_tier": "clv_by_tier",
+        "cohort_retention": "cohort_retention_heatmap",
     }
     for mart, key in charts.items():
         markdown = _dbt_materialization(result, mart).metadata[key].value

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import duckdb
 import pytest
 
@@ -42,3 +44,54 @@ def test_tier_and_status_counts_add_up_to_every_customer(query):
     for metadata in (headlines.value_tiers(query), headlines.lifecycle(query)):
         counts = [value.value for key, value in metadata.items() if key.startswith("customers_")]
         assert sum(counts) == customers
+
+
+def test_cohort_heatmap_is_a_png_of_the_chart_size_and_the_year_figure_weighs_cohorts(query):
+    from PIL import Image
+
+    from orchestration.pictures import HEIGHT_PX, WIDTH_PX, png_from_markdown
+
+    metadata = headlines.cohort_retention(query)
+    png = png_from_markdown(metadata["cohort_retention_heatmap"].value)
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    with Image.open(io.BytesIO(png)) as image:
+        image.verify()
+    with Image.open(io.BytesIO(png)) as image:
+        assert image.size == (WIDTH_PX, HEIGHT_PX)
+    ((cohorts, first_month),) = query(
+        "select count(distinct cohort_month), min(cohort_month) from marts.cohort_retention"
+    )
+    assert metadata["cohorts"].value == cohorts
+    # Month 12 of every cohort that has one, weighted by cohort size: the
+    # sum of active customers over the sum of cohort customers, by hand.
+    year = query(
+        "select count_cohort_customers, count_active_customers from marts.cohort_retention"
+        " where months_since_first_purchase = 12"
+    )
+    assert year, f"the sample's first cohort ({first_month}) has passed 12 months"
+    expected = sum(active for _, active in year) / sum(size for size, _ in year)
+    assert metadata["retention_rate_after_12_months"].value == pytest.approx(expected)
+    assert 0 < expected < 1
+
+
+def test_retention_trend_headlines_are_the_latest_complete_month(query):
+    metadata = headlines.retention_trend(query)
+    ((month_end, active, churn_rate, retention_rate),) = query(
+        """
+        select month_end_date, count_active_customers, churn_rate, retention_rate
+        from marts.retention_trends
+        where value_tier = 'all' and customer_type = 'all'
+            and month_end_date = last_day(month_start_date)
+        order by month_start_date desc
+        limit 1
+        """
+    )
+    assert metadata["active_customers_last_month_end"].value == active
+    assert metadata["churn_rate_last_month_end"].value == pytest.approx(churn_rate)
+    assert metadata["monthly_retention_rate_last_month"].value == pytest.approx(retention_rate)
+
+
+def test_month_end_is_the_day_before_a_first_of_the_month():
+    assert headlines._is_month_end("2024-02-29")
+    assert not headlines._is_month_end("2024-02-28")
+    assert headlines._is_month_end("2026-12-31")
