@@ -155,3 +155,48 @@ def test_metrics_answer_without_a_network(build_file):
     (row,) = _query(build_file, "--metrics", "customer_count", prefix=("unshare", "-n"))
     ((count,),) = _sql(build_file, "select count(*) from marts.customers")
     assert int(float(row["customer_count"])) == count
+
+
+def test_retention_and_month_end_churn_rate_equal_the_retention_trends_mart(build_file):
+    rows = _query(
+        build_file,
+        "--metrics",
+        "retention_rate,month_end_churn_rate",
+        "--group-by",
+        "metric_time__month,retention_segment__value_tier",
+    )
+    # The mart's rows per month and tier over all customer types, by hand:
+    # retained / active at the month start, churned / purchased.
+    expected = {
+        (month, tier): (retained / at_start if at_start else None, churned / purchased)
+        for month, tier, retained, at_start, churned, purchased in _sql(
+            build_file,
+            "select strftime(month_start_date, '%Y-%m'), value_tier, count_retained_customers,"
+            " count_active_at_month_start, count_churned_customers, count_purchased_customers"
+            " from marts.retention_trends where customer_type = 'all' and value_tier <> 'all'",
+        )
+    }
+    answer = {
+        (row["metric_time__month"][:7], row["retention_segment__value_tier"]): row
+        for row in rows
+        if row["retention_segment__value_tier"] != "all"  # rollup rows count nothing
+    }
+    assert answer.keys() == expected.keys()
+    for key, (retention, churn) in expected.items():
+        if retention is None:
+            assert not answer[key]["retention_rate"]
+        else:
+            assert float(answer[key]["retention_rate"]) == pytest.approx(retention, rel=1e-9)
+        assert float(answer[key]["month_end_churn_rate"]) == pytest.approx(churn, rel=1e-9)
+    # The trend's last month is the churn rate of customer_lifecycle.
+    by_month = _query(
+        build_file, "--metrics", "month_end_churn_rate", "--group-by", "metric_time__month"
+    )
+    last = max(by_month, key=lambda row: row["metric_time__month"])
+    ((churned, purchasers),) = _sql(
+        build_file,
+        "select count(*) filter (where lifecycle_status = 'churned'),"
+        " count(*) filter (where lifecycle_status <> 'never_purchased')"
+        " from marts.customer_lifecycle",
+    )
+    assert float(last["month_end_churn_rate"]) == pytest.approx(churned / purchasers, rel=1e-9)
