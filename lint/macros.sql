@@ -13,6 +13,7 @@
 {% macro is_blank(expression) %}({{ expression }} is null){% endmacro %}
 {% macro days_between(start_expression, end_expression) %}datediff('day', {{ start_expression }}, {{ end_expression }}){% endmacro %}
 {% macro median(expression) %}median({{ expression }}){% endmacro %}
+{% macro percentile(expression, fraction) %}quantile_cont({{ expression }}, {{ fraction }}){% endmacro %}
 {% macro is_new_product(launched_date, ordered_date) %}({{ launched_date }} <= {{ ordered_date }}){% endmacro %}
 {% macro monthly_annuity_factor(months, annual_rate) %}1.0{% endmacro %}
 {% macro refreshed_at() %}current_timestamp{% endmacro %}

@@ -281,3 +281,63 @@ def test_revenue_concentration_beside_profit(sample_warehouse):
     )
     assert curve["cumulative_revenue_share"].is_monotonic_increasing
     assert curve["cumulative_revenue_share"].iloc[-1] == pytest.approx(1.0)
+
+
+# The planted effect of response time on churn (seeds/README.md): customers
+# who lapsed were answered slowly more often. Its size is read from the truth
+# file (the lapsed share of each planted response speed); the mart measures
+# the same difference with its own churn rule and bands. Stated tolerance:
+# 5 points (the marts' churn rule and the generator's lapsed rule differ for
+# a few customers with a purchase rhythm of their own).
+RESPONSE_EFFECT_TOLERANCE = 0.05
+
+
+def test_planted_response_time_effect_on_churn_is_recovered(sample_warehouse, planted):
+    with_ticket = [row for row in planted.values() if row["response_speed"]]
+    lapsed_share = {
+        speed: sum(row["is_lapsed"] == "true" for row in rows) / len(rows)
+        for speed in ("fast", "same_day", "slow")
+        if (rows := [row for row in with_ticket if row["response_speed"] == speed])
+    }
+    planted_effect = lapsed_share["slow"] - lapsed_share["fast"]
+    assert planted_effect > 0.2  # the generator's shares make it about 30 points
+    bands = sample_warehouse.query_df("select * from marts.service_response_outcomes").set_index(
+        "response_band"
+    )
+    assert bands.loc["fast", "count_customers"] == sum(
+        row["response_speed"] == "fast" for row in with_ticket
+    )
+    measured = bands.loc["slow", "churn_rate"] - bands.loc["fast", "churn_rate"]
+    assert measured == pytest.approx(bands.loc["slow", "churn_rate_difference_from_fast"])
+    assert measured > 0
+    assert abs(measured - planted_effect) <= RESPONSE_EFFECT_TOLERANCE
+    moderate = bands.loc["moderate", "churn_rate_difference_from_fast"]
+    assert 0 < moderate < measured
+    assert bands.loc["slow", "repurchase_rate"] < bands.loc["fast", "repurchase_rate"]
+
+
+def test_service_performance_segments_add_up_to_all(sample_warehouse, planted):
+    rows = sample_warehouse.query_df("select * from marts.service_performance")
+    totals = rows.groupby(["opened_month", "segment_type"])[
+        ["count_tickets", "count_complaints", "count_open_complaints_at_month_end"]
+    ].sum()
+    for segment_type in ("value_tier", "customer_type"):
+        by_segment = totals.xs(segment_type, level="segment_type")
+        everyone = totals.xs("all", level="segment_type").loc[by_segment.index]
+        assert (
+            (
+                by_segment[["count_tickets", "count_complaints"]]
+                == everyone[["count_tickets", "count_complaints"]]
+            )
+            .all()
+            .all()
+        )
+    tickets = sample_warehouse.query("select count(*) from marts.service_tickets")[0][0]
+    assert rows.loc[rows["segment_type"] == "all", "count_tickets"].sum() == tickets
+    # One ticket per customer with a ticket; the planted fast ones (0.25-3.75
+    # hours) are exactly those answered within the 4-hour target.
+    everyone = rows[rows["segment_type"] == "all"]
+    within_target = (everyone["share_answered_within_target"] * everyone["count_tickets"]).sum()
+    fast = sum(row["response_speed"] == "fast" for row in planted.values())
+    assert round(within_target) == fast
+    assert (rows["p90_first_response_hours"] >= rows["median_first_response_hours"]).all()

@@ -364,6 +364,36 @@ def test_vip_membership_value(tiny_warehouse):
     assert float(others["realised_profit"]) == pytest.approx(total_profit - _realised("c01")[2])
 
 
+def test_service_performance_by_month(tiny_warehouse):
+    # t2: c01's inquiry on 2026-04-02 09:00, answered 09:30, resolved 10:00.
+    # t1: c10's complaint on 2026-05-10 09:00, answered 11:00, still open.
+    rows = tiny_warehouse.query_df(
+        "select * from marts.service_performance where segment_type = 'all' order by opened_month"
+    )
+    april, may = rows.to_dict("records")
+    assert (april["count_tickets"], april["count_inquiries"], april["count_complaints"]) == (
+        1,
+        1,
+        0,
+    )
+    assert april["median_first_response_hours"] == pytest.approx(0.5)
+    assert april["median_resolution_hours"] == pytest.approx(1.0)
+    assert april["share_answered_within_target"] == 1.0
+    assert april["count_open_complaints_at_month_end"] == 0
+    assert (may["count_tickets"], may["count_complaints"], may["count_resolved"]) == (1, 1, 0)
+    assert may["p90_first_response_hours"] == pytest.approx(2.0)
+    assert may["count_open_complaints_at_month_end"] == 1
+
+
+def test_service_response_outcomes_band_customers(tiny_warehouse):
+    # c01 (0.5 h) and c10 (2 h) were both answered within the 4-hour target.
+    rows = tiny_warehouse.query(
+        "select response_band, count_customers, mean_first_response_hours"
+        " from marts.service_response_outcomes"
+    )
+    assert rows == [("fast", 2, pytest.approx(1.25))]
+
+
 def test_satisfaction_trends_nps_by_month(tiny_warehouse):
     rows = dict(
         tiny_warehouse.query(

@@ -140,6 +140,20 @@ NEGATIVE_COMMENTS = [
     "",
 ]
 
+# Service speed, the planted effect of response time on churn: every customer
+# with a ticket is answered fast, the same day or slowly (first-response hours
+# drawn in these ranges, clear of the marts' default bands at 4 and 24 hours);
+# customers who lapsed (no purchase in the last LAPSED_DAYS days of the export,
+# the marts' default churn threshold) were answered slowly more often. Only the
+# tickets carry it: the orders stay as they are, so every other planted figure
+# holds (see seeds/README.md).
+RESPONSE_SPEED_HOURS = {"fast": (0.25, 3.75), "same_day": (4.5, 23.5), "slow": (25.0, 72.0)}
+RESPONSE_SPEED_SHARES = {
+    "still_buying": (0.50, 0.30, 0.20),
+    "lapsed": (0.20, 0.30, 0.50),
+}
+LAPSED_DAYS = 365
+
 COLUMNS = raw_columns()
 TRUTH_COLUMNS = [
     "customer_id",
@@ -149,6 +163,8 @@ TRUTH_COLUMNS = [
     "planted_category",
     "attitude",
     "is_churned",
+    "is_lapsed",
+    "response_speed",
 ]
 
 
@@ -556,14 +572,27 @@ def _survey_responses(
     return frame, attitude
 
 
+def _last_purchase_day(count: int, owners: np.ndarray, purchase_day: np.ndarray) -> np.ndarray:
+    """Each customer's last planted purchase day (-1 without one)."""
+    last = np.full(count, -1, dtype=np.int64)
+    np.maximum.at(last, owners, purchase_day)
+    return last
+
+
 def _service_tickets(
     rng: np.random.Generator,
     chunk_number: int,
     people: _People,
     attitude: np.ndarray,
     period: Period,
-) -> pd.DataFrame:
-    """Tickets, more often (and more often complaints) from customers with a low attitude."""
+    last_purchase: np.ndarray,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """One ticket for some customers: more often, and more often a complaint, when attitude is low.
+
+    A lapsed customer's ticket came soon after their last purchase and was
+    answered slowly more often (RESPONSE_SPEED_SHARES). Also returns each
+    customer's planted response speed (empty without a ticket).
+    """
     count, span, archetype = len(people), period.days, people.archetype
     created_day, customer_ids = people.created_day, people.ids
     has_ticket = (archetype != "prospect") & (
@@ -571,7 +600,14 @@ def _service_tickets(
     )
     ticket_owner = np.flatnonzero(has_ticket)
     n_tickets = len(ticket_owner)
-    opened_day = np.floor(rng.uniform(np.maximum(created_day[ticket_owner], span - 500), span))
+    lapsed = (last_purchase[ticket_owner] >= 0) & (last_purchase[ticket_owner] < span - LAPSED_DAYS)
+    opened_day = np.floor(
+        np.where(
+            lapsed,
+            last_purchase[ticket_owner] + rng.uniform(1, 45, n_tickets),
+            rng.uniform(np.maximum(created_day[ticket_owner], span - 500), span),
+        )
+    )
     opened_seconds = rng.integers(8 * 3600, 20 * 3600, n_tickets)
     complaint_share = np.where(attitude[ticket_owner] == "low", 0.7, 0.3)
     category = np.where(
@@ -579,10 +615,21 @@ def _service_tickets(
         "complaint",
         rng.choice(["inquiry", "repair"], n_tickets),
     )
-    response_seconds = opened_seconds + rng.integers(600, 48 * 3600, n_tickets)
+    speeds = np.array(list(RESPONSE_SPEED_HOURS))
+    speed = np.where(
+        lapsed,
+        rng.choice(speeds, n_tickets, p=RESPONSE_SPEED_SHARES["lapsed"]),
+        rng.choice(speeds, n_tickets, p=RESPONSE_SPEED_SHARES["still_buying"]),
+    )
+    low_hours = np.array([RESPONSE_SPEED_HOURS[s][0] for s in speed])
+    high_hours = np.array([RESPONSE_SPEED_HOURS[s][1] for s in speed])
+    response_hours = rng.uniform(low_hours, high_hours)
+    response_seconds = opened_seconds + np.round(response_hours * 3600).astype(np.int64)
     resolved_seconds = response_seconds + rng.integers(3600, 10 * 86_400, n_tickets)
     still_open = (opened_day > span - 10) & (rng.random(n_tickets) < 0.6)
-    return pd.DataFrame(
+    speed_of_customer = np.full(count, "", dtype=object)
+    speed_of_customer[ticket_owner] = speed
+    frame = pd.DataFrame(
         {
             "ticket_id": np.char.add(
                 np.char.add("T", np.char.zfill(str(chunk_number), 3)),
@@ -598,26 +645,26 @@ def _service_tickets(
         },
         columns=COLUMNS["service_tickets"],
     )
+    return frame, speed_of_customer
 
 
 def _truth(
     people: _People,
-    owners: np.ndarray,
-    purchase_day: np.ndarray,
+    last_purchase: np.ndarray,
     cycle: np.ndarray,
     planted_category: np.ndarray,
     attitude: np.ndarray,
+    response_speed: np.ndarray,
     period: Period,
 ) -> pd.DataFrame:
     """What was planted per customer, for the tests to recover from the marts."""
-    count, span, archetype, customer_type, customer_ids = (
-        len(people),
+    span, archetype, customer_type, customer_ids = (
         period.days,
         people.archetype,
         people.customer_type,
         people.ids,
     )
-    last_purchase = pd.Series(purchase_day).groupby(owners).max().reindex(range(count))
+    bought = last_purchase >= 0
     return pd.DataFrame(
         {
             "customer_id": customer_ids,
@@ -627,8 +674,10 @@ def _truth(
             "planted_category": planted_category,
             "attitude": attitude,
             "is_churned": np.where(
-                (archetype == "churned") & (last_purchase.to_numpy() < span - 365), "true", "false"
+                (archetype == "churned") & bought & (last_purchase < span - 365), "true", "false"
             ),
+            "is_lapsed": np.where(bought & (last_purchase < span - LAPSED_DAYS), "true", "false"),
+            "response_speed": response_speed,
         },
         columns=TRUTH_COLUMNS,
     )
@@ -654,8 +703,11 @@ def _chunk(
         rng, people, cycle, order_owner, order_ids, products
     )
     survey_responses, attitude = _survey_responses(rng, chunk_number, people, period)
-    service_tickets = _service_tickets(rng, chunk_number, people, attitude, period)
-    truth = _truth(people, owners, purchase_day, cycle, planted_category, attitude, period)
+    last_purchase = _last_purchase_day(len(people), owners, purchase_day)
+    service_tickets, response_speed = _service_tickets(
+        rng, chunk_number, people, attitude, period, last_purchase
+    )
+    truth = _truth(people, last_purchase, cycle, planted_category, attitude, response_speed, period)
     return _Chunk(customers, orders, order_lines, survey_responses, service_tickets, truth)
 
 

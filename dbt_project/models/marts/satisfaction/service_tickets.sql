@@ -6,30 +6,21 @@
 -#}
 with
 
-{{ import_models({'tickets': 'stg_crm__service_tickets', 'as_of': 'int_as_of_date'}) }},
+{{ import_models({'tickets': 'int_service_tickets_timed'}) }},
 
 final as (
 
     select
-        tickets.ticket_id,
-        tickets.customer_id,
-        tickets.category,
-        as_of.as_of_date,
-        cast(tickets.opened_at as date) as opened_date,
-        tickets.category = 'complaint' as is_complaint,
-        tickets.resolved_at is null
-        or cast(tickets.resolved_at as date) > as_of.as_of_date as is_open,
-        cast({{ days_between('cast(tickets.opened_at as date)', 'as_of.as_of_date') }} as integer)
-            as age_days,
-        cast(
-            case
-                when cast(tickets.first_responded_at as date) <= as_of.as_of_date
-                    then {{ dbt.datediff('tickets.opened_at', 'tickets.first_responded_at', 'minute') }} / 60.0
-            end as double precision
-        ) as first_response_hours
+        ticket_id,
+        customer_id,
+        category,
+        as_of_date,
+        opened_date,
+        is_complaint,
+        is_open_at_as_of as is_open,
+        age_days,
+        first_response_hours
     from tickets
-    cross join as_of
-    where cast(tickets.opened_at as date) <= as_of.as_of_date
 
 )
 
