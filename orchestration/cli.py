@@ -25,15 +25,22 @@ from pathlib import Path
 
 from orchestration.dagster_home import ensure_dagster_home
 from orchestration.publish import PublishError, publish
+from orchestration.raw_encodings import RawEncodingError, utf8_copies
 from orchestration.resources import RunLockError, run_lock
 from orchestration.retention import prune
 from orchestration.settings import BUNDLED_SAMPLE_DIR, DBT_PROJECT_DIR, REPO_ROOT, Settings
 
 
 def run_dbt(settings: Settings, arguments: list[str]) -> int:
-    """Run dbt with these arguments on the configured files; return dbt's exit code."""
+    """Run dbt with these arguments on the configured files; return dbt's exit code.
+
+    First the raw files that are not UTF-8 get their UTF-8 copies, which dbt reads
+    (RawEncodingError when the folder's encoding settings cannot be used).
+    """
     settings.build_path.parent.mkdir(parents=True, exist_ok=True)
     settings.temp_dir.mkdir(parents=True, exist_ok=True)
+    if arguments[:1] != ["parse"]:
+        utf8_copies(settings)
     dbt = Path(sys.executable).with_name("dbt")
     completed = subprocess.run(
         [str(dbt), *arguments],
@@ -258,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with run_lock(settings, f"`{command}`"):
             return _locked_command(settings, arguments.command, arguments.extra_args)
-    except RunLockError as error:
+    except (RunLockError, RawEncodingError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
 

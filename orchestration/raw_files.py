@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -55,9 +55,18 @@ def fingerprint_key(fingerprint: dict[str, list[int]]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-# The folder's CSV dialect file; its settings override the dbt vars raw_csv_*.
+# The folder's settings file: its CSV dialect overrides the dbt vars raw_csv_*; its
+# encodings say which files are not UTF-8 (orchestration/raw_encodings.py).
 EXPORT_SETTINGS_FILE = "loyalty_export.yml"
 DIALECT_SETTINGS = ("delimiter", "quote", "escape", "header")
+
+
+def export_settings(raw_dir: Path) -> dict[str, Any]:
+    """The settings of the raw folder's loyalty_export.yml; {} when there is none."""
+    settings_file = raw_dir / EXPORT_SETTINGS_FILE
+    if not settings_file.is_file():
+        return {}
+    return yaml.safe_load(settings_file.read_text("utf-8")) or {}
 
 
 def csv_dialect(raw_dir: Path) -> dict[str, Any]:
@@ -68,10 +77,8 @@ def csv_dialect(raw_dir: Path) -> dict[str, Any]:
     """
     project_vars = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text("utf-8"))["vars"]
     dialect = {name: project_vars[f"raw_csv_{name}"] for name in DIALECT_SETTINGS}
-    settings_file = raw_dir / EXPORT_SETTINGS_FILE
-    if settings_file.is_file():
-        settings = yaml.safe_load(settings_file.read_text("utf-8")) or {}
-        dialect.update({name: settings[name] for name in DIALECT_SETTINGS if name in settings})
+    settings = export_settings(raw_dir)
+    dialect.update({name: settings[name] for name in DIALECT_SETTINGS if name in settings})
     return dialect
 
 
@@ -114,13 +121,17 @@ def _csv_reader(path: Path, dialect: dict[str, Any]) -> tuple[str, list[str]]:
 
 
 def summarize_raw_table(
-    raw_dir: Path, table: RawTable, file_format: str = "csv"
+    raw_dir: Path,
+    table: RawTable,
+    file_format: str = "csv",
+    utf8_copies: Mapping[str, str] | None = None,
 ) -> RawTableSummary:
     """Rows and latest timestamp of one raw table, read straight from its files.
 
     CSV files are read as dbt reads them (the folder's dialect, one file at a
-    time); lines the reader cannot parse are not counted (the build
-    quarantines them).
+    time, a file that is not UTF-8 from its UTF-8 copy: utf8_copies maps the
+    original's path to the copy's); lines the reader cannot parse are not
+    counted (the build quarantines them).
     """
     paths = raw_files(raw_dir, table.name, file_format)
     if not paths:
@@ -130,7 +141,8 @@ def summarize_raw_table(
     with duckdb.connect() as connection:
         for path in paths:
             if file_format == "csv":
-                reader, columns = _csv_reader(path, dialect)
+                read_path = Path((utf8_copies or {}).get(str(raw_dir.resolve() / path.name), path))
+                reader, columns = _csv_reader(read_path, dialect)
             else:
                 reader = f"read_parquet({_literal(path)})"
                 columns = [

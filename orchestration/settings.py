@@ -177,6 +177,12 @@ class Settings:
         return self.build_path.with_name(f"{self.build_path.name}.run.lock")
 
     @property
+    def raw_utf8_dir(self) -> Path:
+        """The UTF-8 copies of the raw files that are not UTF-8 (orchestration/raw_encodings.py),
+        beside the build warehouse that reads them."""
+        return self.build_path.with_name(f"{self.build_path.stem}_raw_utf8")
+
+    @property
     def timezone_info(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
@@ -186,6 +192,7 @@ class Settings:
             "LOYALTY_RAW_DIR": str(self.raw_dir.resolve()),
             "LOYALTY_DUCKDB_BUILD_PATH": str(self.build_path.resolve()),
             "LOYALTY_DUCKDB_TEMP_DIR": str(self.temp_dir.resolve()),
+            "LOYALTY_RAW_UTF8_DIR": str(self.raw_utf8_dir.resolve()),
             "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
             "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",

@@ -28,6 +28,7 @@ from unittest import mock
 import duckdb
 import yaml
 
+from orchestration.raw_encodings import prepare_utf8_copies
 from orchestration.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -151,8 +152,14 @@ class Warehouse:
         """The process environment a dbt command (or the CLI) gets for this warehouse."""
         return {**os.environ, **_dbt_environment(self.raw_dirs, self.work_dir), **(extra or {})}
 
-    def dbt(self, *args: str) -> DbtResult:
-        result, _ = _invoke(list(args), _dbt_environment(self.raw_dirs, self.work_dir), _manifest())
+    def dbt(self, *args: str, utf8_copies: bool = True) -> DbtResult:
+        """A dbt command on this warehouse, after the UTF-8 copies of files that are not UTF-8
+        were made, as the project's CLI and Dagster job make them (utf8_copies=False: as
+        dbt run by hand, without them)."""
+        environment = _dbt_environment(self.raw_dirs, self.work_dir)
+        if utf8_copies:
+            prepare_utf8_copies(list(self.raw_dirs), Path(environment["LOYALTY_RAW_UTF8_DIR"]))
+        result, _ = _invoke(list(args), environment, _manifest())
         return result
 
     def build(self, *args: str) -> DbtResult:

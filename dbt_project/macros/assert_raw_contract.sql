@@ -119,7 +119,9 @@
     {%- set contract_columns = raw_contract_columns(source_name, table_name) | map(attribute='name') | list -%}
     {%- for file_path in matching_files -%}
         {%- if dialect -%}
-            {%- set file_columns = raw_csv_header(file_path, dialect, contract_columns) | map('lower') | list -%}
+            {%- set file_columns = raw_csv_header(
+                raw_readable_file(file_path), dialect, contract_columns
+            ) | map('lower') | list -%}
         {%- else -%}
             {%- set file_columns = run_query(
                 "describe select * from " ~ reader ~ "("

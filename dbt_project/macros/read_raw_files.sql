@@ -15,6 +15,15 @@
     into two temporary tables of its connection: the parsed rows and the
     unreadable lines. The model's SQL selects from them (`raw_file_rows`,
     `unreadable_raw_lines`).
+
+    A file that is not UTF-8 (declared in loyalty_export.yml, or UTF-16 with
+    a byte order mark) is read from the UTF-8 copy the orchestration makes
+    before dbt runs (orchestration/raw_encodings.py), listed in the manifest
+    of the folder LOYALTY_RAW_UTF8_DIR; the rows and unreadable lines still
+    name the original file, and the copy keeps its line numbers. A file with
+    more lines of bytes its encoding does not allow than the share that
+    marks a broken export (var max_quarantined_share) stops the build with a
+    message naming the file and the setting to declare or correct.
 -#}
 
 {#- The name of the folder's dialect file and the settings it may hold. -#}
@@ -62,7 +71,7 @@
         "select content from read_text(" ~ dbt.string_literal(dbt.escape_single_quotes(found[0])) ~ ")"
     ).columns[0].values()[0] -%}
     {%- set settings = fromyaml(text) or {} -%}
-    {%- set known = ['delimiter', 'quote', 'escape', 'header'] -%}
+    {%- set known = ['delimiter', 'quote', 'escape', 'header', 'encoding', 'file_encodings'] -%}
     {%- set unknown = settings.keys() | reject('in', known) | list -%}
     {%- if unknown -%}
         {{ exceptions.raise_compiler_error(
@@ -93,6 +102,66 @@
 {% endmacro %}
 
 
+{#- The UTF-8 copies of the raw files that are not UTF-8: {original path: entry}, from their manifest. -#}
+{% macro raw_utf8_copies() %}
+    {%- set copies_dir = env_var('LOYALTY_RAW_UTF8_DIR', '') -%}
+    {%- if not copies_dir -%}
+        {{ return({}) }}
+    {%- endif -%}
+    {%- set manifest = copies_dir ~ '/manifest.json' -%}
+    {%- if not run_query("select file from glob(" ~ raw_sql_text(manifest) ~ ")").rows -%}
+        {{ return({}) }}
+    {%- endif -%}
+    {%- set text = run_query(
+        "select content from read_text(" ~ raw_sql_text(manifest) ~ ")"
+    ).columns[0].values()[0] -%}
+    {{ return(fromjson(text).files) }}
+{% endmacro %}
+
+
+{#- The encoding loyalty_export.yml declares for a raw file, none when it declares none. -#}
+{% macro raw_declared_encoding(file_path) %}
+    {%- set settings = raw_export_settings() -%}
+    {%- set file_name = file_path.split('/')[-1] -%}
+    {{ return((settings.get('file_encodings') or {}).get(file_name, settings.get('encoding'))) }}
+{% endmacro %}
+
+
+{#-
+    The path DuckDB reads for a raw file: its UTF-8 copy when the file is not
+    UTF-8, else the file itself. A file declared in another encoding whose
+    copy is missing or older than the file stops the build: the copy is made
+    by the orchestration, so dbt is to be run through it.
+-#}
+{% macro raw_readable_file(file_path) %}
+    {%- set copy = raw_utf8_copies().get(file_path) -%}
+    {%- set declared = raw_declared_encoding(file_path) -%}
+    {%- set declares_other = declared is not none
+        and (declared | lower | replace('-', '') | replace('_', '')) not in ['utf8', 'utf8sig', 'ascii'] -%}
+    {%- if copy is none and not declares_other -%}
+        {{ return(file_path) }}
+    {%- endif -%}
+    {%- set current = copy is not none
+        and run_query("select file from glob(" ~ raw_sql_text(copy.copy_path) ~ ")").rows | length == 1
+        and run_query(
+            "select max(last_modified) filter (filename = " ~ raw_sql_text(copy.copy_path) ~ ")"
+            ~ " >= max(last_modified) filter (filename = " ~ raw_sql_text(file_path) ~ ")"
+            ~ " and max(size) filter (filename = " ~ raw_sql_text(file_path) ~ ") = " ~ copy.size_bytes
+            ~ " from read_blob([" ~ raw_sql_text(file_path) ~ ", " ~ raw_sql_text(copy.copy_path) ~ "])"
+        ).columns[0].values()[0] -%}
+    {%- if not current -%}
+        {{ exceptions.raise_compiler_error(
+            "Raw file " ~ file_path ~ " is not UTF-8 ("
+            ~ (copy.encoding ~ ", says " ~ copy.declared_by if copy else declared ~ ", says " ~ raw_export_file_name())
+            ~ "): dbt reads it from a UTF-8 copy that the orchestration makes before each build,"
+            ~ " and that copy is missing or older than the file. Run dbt through the project: make"
+            ~ " build, make run, or `python -m orchestration.cli dbt ...` (docs/raw-data-contract.md)."
+        ) }}
+    {%- endif -%}
+    {{ return(copy.copy_path) }}
+{% endmacro %}
+
+
 {#- A SQL string literal. -#}
 {% macro raw_sql_text(value) -%}
     {{ dbt.string_literal(dbt.escape_single_quotes(value | string)) }}
@@ -109,9 +178,10 @@
 {#-
     The column names of one CSV file as its header row has them (parsed with
     the folder's dialect), or the contract's columns in order when the
-    folder says its files have no header.
+    folder says its files have no header. `read_path` is the file DuckDB
+    reads (raw_readable_file).
 -#}
-{% macro raw_csv_header(file_path, dialect, contract_columns) %}
+{% macro raw_csv_header(read_path, dialect, contract_columns) %}
     {%- if not dialect.header -%}
         {{ return(contract_columns) }}
     {%- endif -%}
@@ -120,7 +190,7 @@
         {%- do slots.append("'column_" ~ position ~ "': 'varchar'") -%}
     {%- endfor -%}
     {%- set first_row = run_query(
-        "select * from read_csv(" ~ raw_sql_text(file_path) ~ ", " ~ raw_csv_dialect_options(dialect)
+        "select * from read_csv(" ~ raw_sql_text(read_path) ~ ", " ~ raw_csv_dialect_options(dialect)
         ~ ", header = false, columns = {" ~ (slots | join(', ')) ~ "}, null_padding = true,"
         ~ " parallel = false, ignore_errors = true) limit 1"
     ) -%}
@@ -138,9 +208,11 @@
     A select of one CSV file's rows: the contract columns in contract order
     as text (null when the file lacks the column), then source_file. With
     `rejects`, unparsable lines go to DuckDB's reject tables of that prefix.
+    `read_path`: the file DuckDB reads, when the caller knows it already.
 -#}
-{% macro raw_csv_file_select(file_path, dialect, contract_columns, rejects=none) %}
-    {%- set header = raw_csv_header(file_path, dialect, contract_columns) -%}
+{% macro raw_csv_file_select(file_path, dialect, contract_columns, rejects=none, read_path=none) %}
+    {%- set read_path = read_path or raw_readable_file(file_path) -%}
+    {%- set header = raw_csv_header(read_path, dialect, contract_columns) -%}
     {%- set header_lower = header | map('lower') | list -%}
     {%- set columns = [] -%}
     {%- for name in header -%}
@@ -159,7 +231,7 @@
         {{ select_list | join(',\n        ') }},
         {{ raw_sql_text(file_path) }} as source_file
     from read_csv(
-        {{ raw_sql_text(file_path) }},
+        {{ raw_sql_text(read_path) }},
         {{ raw_csv_dialect_options(dialect) }},
         header = {{ 'true' if dialect.header else 'false' }},
         columns = { {{- columns | join(', ') -}} }
@@ -193,12 +265,17 @@
     {%- set dialect = raw_csv_dialect() -%}
     {%- set files_read = source_files_already_read(as_text=true) if is_incremental() else [] -%}
     {%- set files = raw_csv_files(table_name) | reject('in', files_read) | list -%}
+    {%- set copies = raw_utf8_copies() if files else {} -%}
+    {%- set read_paths = {} -%}
+    {%- for file_path in files -%}
+        {%- do read_paths.update({file_path: raw_readable_file(file_path)}) -%}
+    {%- endfor -%}
     {%- set rejects = 'raw_' ~ table_name ~ '_rejects' -%}
     drop table if exists temp.main.{{ rejects }}_errors;
     drop table if exists temp.main.{{ rejects }}_scans;
     create or replace temp table {{ raw_temp_table(table_name, 'rows') }} as
     {% for file_path in files %}
-    {{ raw_csv_file_select(file_path, dialect, contract_columns, rejects) }}
+    {{ raw_csv_file_select(file_path, dialect, contract_columns, rejects, read_paths[file_path]) }}
     {% if not loop.last %}union all{% endif %}
     {%- else %}
     select
@@ -212,18 +289,95 @@
         source_file varchar, source_line_number bigint, error_type varchar, raw_line varchar
     );
     {% if files -%}
+    create or replace temp table {{ raw_temp_table(table_name, 'files') }} as
+    select * from (values
+        {%- for file_path in files %}
+        ({{ raw_sql_text(file_path) }}, {{ raw_sql_text(read_paths[file_path]) }},
+            {{ raw_sql_text(raw_one_line(raw_encoding_message_head(file_path, copies.get(file_path)))) }},
+            {{ raw_sql_text(raw_one_line(raw_encoding_message_tail(file_path, copies.get(file_path)))) }})
+        {%- if not loop.last %},{% endif %}
+        {%- endfor %}
+    ) as files (source_file, read_path, message_head, message_tail);
     insert into {{ raw_temp_table(table_name, 'unreadable_lines') }}
     select
-        scans.file_path,
+        files.source_file,
         errors.line,
         arg_min(cast(errors.error_type as varchar), errors.byte_position),
         arg_min(errors.csv_line, errors.byte_position)
     from temp.main.{{ rejects }}_errors as errors
     inner join temp.main.{{ rejects }}_scans as scans
         on errors.scan_id = scans.scan_id and errors.file_id = scans.file_id
-    group by scans.file_path, errors.line;
+    inner join {{ raw_temp_table(table_name, 'files') }} as files
+        on scans.file_path = files.read_path
+    group by files.source_file, errors.line;
+    {{ raw_encoding_check(table_name) }}
     {%- endif %}
 {% endmacro %}
+
+
+{#-
+    Stops the build (DuckDB's error()) at the first file read by this model
+    with more lines of bytes its encoding does not allow than the share
+    that marks a broken export (var max_quarantined_share): such a file is in
+    another encoding than the one it is read in. Fewer such lines are
+    quarantined as unreadable_line_invalid_bytes. The message names the file
+    and the setting, never a line's content.
+-#}
+{% macro raw_encoding_check(table_name) -%}
+    select error(
+        files.message_head || lines.invalid_line_count || ' of its ' || lines.line_count
+        || ' lines hold bytes that ' || files.message_tail
+    )
+    from (
+        select
+            source_file,
+            count(*) as line_count,
+            count(*) filter (where has_invalid_bytes) as invalid_line_count
+        from (
+            select source_file, false as has_invalid_bytes
+            from {{ raw_temp_table(table_name, 'rows') }}
+            union all
+            select source_file, error_type = 'INVALID ENCODING' as has_invalid_bytes
+            from {{ raw_temp_table(table_name, 'unreadable_lines') }}
+        ) as file_lines
+        group by source_file
+    ) as lines
+    inner join {{ raw_temp_table(table_name, 'files') }} as files
+        on lines.source_file = files.source_file
+    where lines.invalid_line_count > {{ var('max_quarantined_share') }} * lines.line_count;
+{%- endmacro %}
+
+
+{#- Text on one line, runs of white space as one space (keeps an end space). -#}
+{% macro raw_one_line(text) -%}
+    {{ return(modules.re.sub('\\s+', ' ', text | string)) }}
+{%- endmacro %}
+
+
+{#- The start of the message of raw_encoding_check for a file (copy: its UTF-8 copy's entry, or none). -#}
+{% macro raw_encoding_message_head(file_path, copy) -%}
+    {%- if copy is none -%}
+        Raw file {{ file_path }} is not UTF-8:{{ ' ' }}
+    {%- else -%}
+        Raw file {{ file_path }} is not {{ copy.encoding }} as {{ copy.declared_by }} says:{{ ' ' }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The end of the message of raw_encoding_check for a file: what to do. -#}
+{% macro raw_encoding_message_tail(file_path, copy) -%}
+    {%- set file_name = file_path.split('/')[-1] -%}
+    {%- if copy is none -%}
+        UTF-8 does not allow. If it was saved in another encoding (GB18030 or GBK for most
+        Chinese exports), declare it in {{ raw_export_file_name() }} beside it: `encoding: gb18030`
+        for every file of the folder, or `file_encodings: {{ '{' ~ file_name ~ ': gb18030}' }}` for
+        this file (docs/raw-data-contract.md).
+    {%- else -%}
+        {{ copy.encoding }} does not allow. Declare the file's encoding in
+        {{ raw_export_file_name() }} beside it (`file_encodings: {{ '{' ~ file_name ~ ': <encoding>}' }}`;
+        docs/raw-data-contract.md).
+    {%- endif -%}
+{%- endmacro %}
 
 
 {#-

@@ -14,6 +14,7 @@ from dagster import (
     AssetKey,
     AssetsDefinition,
     Config,
+    Failure,
     Output,
     get_dagster_logger,
 )
@@ -35,6 +36,7 @@ from dagster_dbt.core.dbt_event_iterator import DbtEventIterator
 
 from orchestration.headlines import HEADLINES
 from orchestration.project import Manifest, raw_tables
+from orchestration.raw_encodings import RawEncodingError, utf8_copies
 from orchestration.raw_state import full_refresh_announcement, record_state
 from orchestration.resources import WarehouseResource
 from orchestration.settings import Settings, environment_for_dbt
@@ -272,7 +274,8 @@ def build_dbt_assets(manifest: Manifest, settings: Settings) -> AssetsDefinition
         the published warehouse) runs on data that did not pass. A build that
         reads the raw files starts over when they are not the ones the
         warehouse was built from (orchestration/raw_state.py), and records
-        them once it succeeded.
+        them once it succeeded; it first makes the UTF-8 copies of the raw
+        files that are not UTF-8 (orchestration/raw_encodings.py).
         """
         run_settings = warehouse.settings()
         arguments = ["build", *dbt_build_args(settings)]
@@ -284,6 +287,10 @@ def build_dbt_assets(manifest: Manifest, settings: Settings) -> AssetsDefinition
             if announcement:
                 context.log.info(announcement)
                 arguments.append("--full-refresh")
+            try:
+                utf8_copies(run_settings)
+            except RawEncodingError as error:
+                raise Failure(description=str(error)) from None
         with environment_for_dbt(run_settings):
             # The op's context: dagster-dbt reads the op's tags, which the asset
             # context only offers through a deprecated property.

@@ -16,12 +16,14 @@ from dagster import (
     AssetSpec,
     BetaWarning,
     DataVersion,
+    Failure,
     MetadataValue,
     ObserveResult,
     asset_check,
     multi_observable_source_asset,
 )
 
+from orchestration.raw_encodings import RawEncodingError, utf8_copies
 from orchestration.raw_files import (
     RawTable,
     RawTableSummary,
@@ -30,10 +32,11 @@ from orchestration.raw_files import (
     summarize_raw_table,
 )
 from orchestration.resources import WarehouseResource
+from orchestration.settings import Settings
 
 
-def _observation(raw_dir: Path, table: RawTable) -> ObserveResult:
-    summary = summarize_raw_table(raw_dir, table)
+def _observation(raw_dir: Path, table: RawTable, copy_paths: dict[str, str]) -> ObserveResult:
+    summary = summarize_raw_table(raw_dir, table, utf8_copies=copy_paths)
     metadata = {
         "file_count": MetadataValue.int(len(summary.files)),
         "row_count": MetadataValue.int(summary.row_count),
@@ -47,6 +50,15 @@ def _observation(raw_dir: Path, table: RawTable) -> ObserveResult:
         data_version=DataVersion(fingerprint_key(folder_fingerprint(raw_dir, [table]))),
         metadata=metadata,
     )
+
+
+def _utf8_copy_paths(settings: Settings) -> dict[str, str]:
+    """{original path: UTF-8 copy} of the raw files that are not UTF-8, made if not current."""
+    try:
+        copies = utf8_copies(settings)
+    except RawEncodingError as error:
+        raise Failure(description=str(error)) from None
+    return {source: copy.copy_path for source, copy in copies.items()}
 
 
 def build_raw_table_assets(tables: Sequence[RawTable]) -> AssetsDefinition:
@@ -69,10 +81,11 @@ def build_raw_table_assets(tables: Sequence[RawTable]) -> AssetsDefinition:
         def observe_raw_files(
             context: AssetExecutionContext, warehouse: WarehouseResource
         ) -> Iterator[ObserveResult]:
-            raw_dir = warehouse.settings().raw_dir
+            settings = warehouse.settings()
+            copies = _utf8_copy_paths(settings)
             for table in tables:
                 if AssetKey(["raw", table.name]) in context.selected_asset_keys:
-                    yield _observation(raw_dir, table)
+                    yield _observation(settings.raw_dir, table, copies)
 
     return observe_raw_files
 
@@ -88,7 +101,11 @@ def build_raw_orders_freshness_check(
         context: AssetCheckExecutionContext, warehouse: WarehouseResource
     ) -> AssetCheckResult:
         """Warns when the newest raw order is older than LOYALTY_RAW_MAX_AGE_HOURS (default 48)."""
-        return _freshness(summarize_raw_table(warehouse.settings().raw_dir, orders), allowed)
+        settings = warehouse.settings()
+        summary = summarize_raw_table(
+            settings.raw_dir, orders, utf8_copies=_utf8_copy_paths(settings)
+        )
+        return _freshness(summary, allowed)
 
     return raw_orders_are_fresh
 
