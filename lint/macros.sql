@@ -4,12 +4,13 @@
     expression, a list of `when` lines, a query) so the model parses; what a
     macro renders is not linted (see lint/dbt_context/__init__.py).
 -#}
-{% macro judge_raw_rows(table_name, key, checks, parents={}, latest_version_by=none, keys_to_revisit=none) %}select 1 as judged_row{% endmacro %}
+{% macro judge_raw_rows(table_name, key, checks, parents={}, latest_version_by=none, keys_to_revisit=none, spellings=none, local_time_zone=none) %}select 1 as judged_row{% endmacro %}
 {% macro quarantined_rows(table_name) %}select 1 as quarantined_row{% endmacro %}
 {% macro missing(columns) %}when false then 'missing'{% endmacro %}
 {% macro unparsable(columns) %}when false then 'unparsable'{% endmacro %}
-{% macro in_future(columns) %}when false then 'future'{% endmacro %}
+{% macro in_future(columns, tolerance_minutes=0) %}when false then 'future'{% endmacro %}
 {% macro keys_whose_parent_check_changed(column, parent_model, reason) %}select 1 as judged_key{% endmacro %}
+{% macro spelling_key(expression) %}lower({{ expression }}){% endmacro %}
 {% macro is_blank(expression) %}({{ expression }} is null){% endmacro %}
 {% macro days_between(start_expression, end_expression) %}datediff('day', {{ start_expression }}, {{ end_expression }}){% endmacro %}
 {% macro median(expression) %}median({{ expression }}){% endmacro %}

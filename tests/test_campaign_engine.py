@@ -11,7 +11,14 @@ import pytest
 
 from orchestration.assets.campaigns import StaleDataError, check_data_age
 from orchestration.campaigns.config import Campaign, CampaignSettings
-from orchestration.campaigns.engine import build_wave, history_rows, holdout_draw, period_start
+from orchestration.campaigns.engine import (
+    build_wave,
+    held_back_customers,
+    history_rows,
+    holdout_draw,
+    period_start,
+    summary_rows,
+)
 from orchestration.campaigns.selection import history, record_wave
 from orchestration.project import load_manifest, model_columns
 
@@ -43,12 +50,14 @@ def _audience(values: dict[str, float]) -> pd.DataFrame:
 def wave():
     campaigns = [_campaign("retain", 1), _campaign("remind", 2, max_customers=1)]
     audiences = {
-        "retain": _audience({"x1": 500, "x2": 400, "x3": 300, "x4": 200}),
-        "remind": _audience({"x2": 400, "x5": 350, "x6": 150, "x7": 100, "x8": 200}),
+        "retain": _audience({"x1": 500, "x2": 400, "x3": 300, "x4": 200, "x9": 250}),
+        "remind": _audience(
+            {"x2": 400, "x5": 350, "x6": 150, "x7": 100, "x8": 200, "x9": 250, "x10": 50}
+        ),
     }
     contacts = pd.DataFrame(
         {
-            "customer_id": [f"x{n}" for n in range(1, 9)],
+            "customer_id": [f"x{n}" for n in range(1, 11)],
             "marketing_consent": [
                 "opt_in",
                 "opt_in",
@@ -58,6 +67,13 @@ def wave():
                 "none",
                 "opt_in",
                 "opt_in",
+                "held_back",
+                "held_back",
+            ],
+            "held_back_reasons": [None] * 8
+            + [
+                "consent_events.invalid_consent",
+                "consent_events.future_recorded_at, suppressions.unknown_reason",
             ],
         }
     )
@@ -83,16 +99,54 @@ def wave():
 
 def test_each_eligibility_step_by_hand(wave):
     retain, remind = wave
-    # retain: x3 opted out; x4 is suppressed (do not contact, not lifted).
-    assert retain.removed == {"consent": 1, "suppression": 1, "frequency_cap": 0, "size_cap": 0}
+    # retain: x9 is held back (an opt-out nobody could read); x3 opted out; x4
+    # is suppressed (do not contact, not lifted).
+    assert retain.removed == {
+        "held_back": 1,
+        "consent": 1,
+        "suppression": 1,
+        "frequency_cap": 0,
+        "size_cap": 0,
+    }
+    assert retain.held_back_by_reason == {"consent_events.invalid_consent": 1}
     assert list(retain.members["customer_id"]) == ["x1", "x2"]
-    # remind: x6 never consented; x7's suppression was lifted on 06-20 and x8's
-    # starts on 07-05, so neither is suppressed on 07-01; x2 is already in retain
-    # (higher priority) and x5 was in a wave three days ago (cap 7 days); x8's
-    # wave of 06-20 is 11 days ago. Of x7 (100) and x8 (200) the cap keeps x8.
-    assert remind.removed == {"consent": 1, "suppression": 0, "frequency_cap": 2, "size_cap": 1}
+    # remind: x9 and x10 are held back; x6 never consented; x7's suppression
+    # was lifted on 06-20 and x8's starts on 07-05, so neither is suppressed on
+    # 07-01; x2 is already in retain (higher priority) and x5 was in a wave
+    # three days ago (cap 7 days); x8's wave of 06-20 is 11 days ago. Of x7
+    # (100) and x8 (200) the cap keeps x8.
+    assert remind.removed == {
+        "held_back": 2,
+        "consent": 1,
+        "suppression": 0,
+        "frequency_cap": 2,
+        "size_cap": 1,
+    }
     assert list(remind.members["customer_id"]) == ["x8"]
-    assert remind.audience_size == 5
+    assert remind.audience_size == 7
+
+
+def test_the_summary_counts_held_back_customers_by_reason(wave):
+    summary = summary_rows(wave, WAVE).set_index("campaign")
+    assert summary.loc["retain", "removed_held_back"] == 1
+    assert summary.loc["retain", "held_back_reasons"] == "consent_events.invalid_consent: 1"
+    # x10 has two reasons and counts under both; x9 under its one.
+    assert summary.loc["remind", "removed_held_back"] == 2
+    assert summary.loc["remind", "held_back_reasons"] == (
+        "consent_events.future_recorded_at: 1; consent_events.invalid_consent: 1; "
+        "suppressions.unknown_reason: 1"
+    )
+
+
+def test_a_held_back_customer_without_a_reason_is_still_held_back():
+    contacts = pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "c"],
+            "marketing_consent": ["held_back", "held_back", "opt_in"],
+            "held_back_reasons": [None, "", None],
+        }
+    )
+    assert held_back_customers(contacts) == {"a": ["unknown"], "b": ["unknown"]}
 
 
 def test_holdout_is_deterministic_and_close_to_the_share():

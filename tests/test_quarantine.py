@@ -372,12 +372,13 @@ def messy_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
         if table == "orders":
             rows += [EXACT_COPY_ORDER, REEXPORTED_ORDER]
         _write_rows(raw / f"{table}_late_export.csv", rows)
-    # Every raw table through staging and quarantine, and the orders mart. A
-    # dozen customers and eight bad ones: far more than the 5% a real export
-    # may lose before the build stops (quarantined_share_below_limit).
+    # Every raw table through staging (and the seed it reads, consent_spellings)
+    # and quarantine, and the orders mart. A dozen customers and eight bad
+    # ones: far more than the 5% a real export may lose before the build stops
+    # (quarantined_share_below_limit).
     return Warehouse(raw_dir=raw, work_dir=root).built(
         "--select",
-        "tag:staging",
+        "+tag:staging",
         "tag:quarantine",
         "+orders",
         "--vars",

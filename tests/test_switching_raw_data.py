@@ -62,7 +62,7 @@ def _refresh(root: Path, raw: Path, instance: DagsterInstance) -> list[str]:
     selection = (
         AssetSelection.groups("restricted").upstream()
         | AssetSelection.groups("staging", "quarantine")
-    ) - AssetSelection.groups("raw", "reference")
+    ) - AssetSelection.groups("raw")
     selection = selection.resolve(defs.resolve_asset_graph())
     result = job.execute_in_process(instance=instance, asset_selection=list(selection))
     assert result.success

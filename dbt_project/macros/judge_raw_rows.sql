@@ -21,10 +21,15 @@
       copies_numbered    Exact copies: rows equal in every contract column are
                          numbered by file path; every copy after the first is
                          a duplicate (exact_copy) and is not checked.
+      spellings          With `spellings`: the seed of accepted spellings,
+                         keyed by spelling_key (macros/parse_raw_text.sql).
       typed              Every contract column read as its data_type
-                         (typed_raw_value), plus copy_number, source_file and
-                         raw_<column> (the raw text of every contract column)
-                         for the checks and the quarantine.
+                         (typed_raw_value), a column of `spellings` as the
+                         canonical value its spelling stands for (null when
+                         the seed does not know the spelling), plus
+                         copy_number, source_file and raw_<column> (the raw
+                         text of every contract column) for the checks and
+                         the quarantine.
       parents_looked_up  For each of `parents`: is_known_<column> (the parent
                          base model has a row with this value) and
                          is_valid_<column> (one of them is valid).
@@ -59,6 +64,14 @@
                          rows judged before whose verdict may have changed
                          since; it may read judged_before (this model's rows).
       source_name        The dbt source holding the table.
+      spellings          {'seed': seed, 'columns': {column: field}}: each
+                         column is looked up in the seed (columns field,
+                         spelling, canonical_value) among the rows of its
+                         field, whatever its case, spaces, hyphens and
+                         underscores.
+      local_time_zone    Offset-free timestamps of this table are local time
+                         in this IANA time zone (null: UTC, the contract's
+                         rule).
 -#}
 {% macro judge_raw_rows(
     table_name,
@@ -67,7 +80,9 @@
     parents={},
     latest_version_by=none,
     keys_to_revisit=none,
-    source_name='crm'
+    source_name='crm',
+    spellings=none,
+    local_time_zone=none
 ) %}
 {%- set contract = raw_contract_columns(source_name, table_name) -%}
 {%- set contract_columns = contract | map(attribute='name') | list -%}
@@ -121,6 +136,18 @@ raw_rows as (
 ),
 {%- endif %}
 
+{% if spellings -%}
+spellings as (
+
+    select
+        field,
+        {{ spelling_key('spelling') }} as spelling_key,
+        canonical_value
+    from {{ ref(spellings.seed) }}
+
+),
+
+{% endif -%}
 copies_numbered as (
 
     select
@@ -137,7 +164,17 @@ typed as (
 
     select
         {%- for column in contract %}
-        {{ typed_raw_value(column) }} as {{ column.name }},
+        {%- if spellings and column.name in spellings.columns %}
+        (
+            select spellings.canonical_value
+            from spellings
+            where
+                spellings.field = '{{ spellings.columns[column.name] }}'
+                and spellings.spelling_key = {{ spelling_key('copies_numbered.' ~ column.name) }}
+        ) as {{ column.name }},
+        {%- else %}
+        {{ typed_raw_value(column, local_time_zone) }} as {{ column.name }},
+        {%- endif %}
         {%- endfor %}
         copy_number,
         source_file,
@@ -321,8 +358,12 @@ select * from final
 {%- endmacro %}
 
 
-{#- A raw text value read as its contract data_type; null when it cannot be read (macros/parse_raw_text.sql). -#}
-{% macro typed_raw_value(column) %}
+{#-
+    A raw text value read as its contract data_type; null when it cannot be
+    read (macros/parse_raw_text.sql). Offset-free timestamps are local time
+    in time_zone when one is given.
+-#}
+{% macro typed_raw_value(column, time_zone=none) %}
     {%- set parsers = {
         'varchar': clean_category if column.is_code else clean_text,
         'timestamp': parse_timestamp,
@@ -337,6 +378,9 @@ select * from final
             ~ ", which the base models cannot read; use one of: " ~ (parsers.keys() | join(', ')) ~ "."
         ) }}
     {%- endif -%}
+    {%- if column.data_type == 'timestamp' -%}
+        {{ return(parse_timestamp(column.name, time_zone)) }}
+    {%- endif -%}
     {{ return(parsers[column.data_type](column.name)) }}
 {% endmacro %}
 
@@ -345,7 +389,8 @@ select * from final
     Checks for a base model's `checks`, one `when` line per column, in the
     order given: the raw text is blank (missing_<column>); it is not blank
     but cannot be read as its type (unparsable_<column>); the value lies
-    after the start of this dbt run (future_<column>).
+    after the start of this dbt run, or more than tolerance_minutes after it
+    when a source's clock may run a little ahead (future_<column>).
 -#}
 {% macro missing(columns) -%}
     {%- for column in columns %}
@@ -359,8 +404,13 @@ select * from final
     {%- endfor %}
 {%- endmacro %}
 
-{% macro in_future(columns) -%}
+{% macro in_future(columns, tolerance_minutes=0) -%}
     {%- for column in columns %}
+    {%- if tolerance_minutes | int == 0 %}
     when {{ column }} > {{ run_started_timestamp() }} then 'future_{{ column }}'
+    {%- else %}
+    when {{ column }} > {{ dbt.dateadd('minute', tolerance_minutes | int, run_started_timestamp()) }}
+        then 'future_{{ column }}'
+    {%- endif %}
     {%- endfor %}
 {%- endmacro %}

@@ -74,14 +74,21 @@
 {#-
     An ISO 8601 timestamp, as UTC. A date alone means midnight. Text without
     an offset is taken to be UTC already (the contract says timestamps are
-    UTC). On DuckDB text with an offset ("Z", "+08:00") is converted to UTC;
-    the portable default reads only offset-free text.
+    UTC), or, when `time_zone` is given (an IANA name such as Asia/Shanghai),
+    local time there. On DuckDB text with an offset ("Z", "+08:00") is
+    converted to UTC; the portable default reads only offset-free UTC text.
 -#}
-{% macro parse_timestamp(expression) -%}
-    {{ return(adapter.dispatch('parse_timestamp', 'loyalty_marts')(expression)) }}
+{% macro parse_timestamp(expression, time_zone=none) -%}
+    {{ return(adapter.dispatch('parse_timestamp', 'loyalty_marts')(expression, time_zone)) }}
 {%- endmacro %}
 
-{% macro default__parse_timestamp(expression) -%}
+{% macro default__parse_timestamp(expression, time_zone=none) -%}
+    {%- if time_zone is not none and time_zone != 'UTC' -%}
+        {{ exceptions.raise_compiler_error(
+            "Reading offset-free timestamps as local time in " ~ time_zone
+            ~ " is implemented for DuckDB only; write the raw timestamps with an offset or in UTC."
+        ) }}
+    {%- endif -%}
     case
         when {{ text_matches(
             clean_text(expression),
@@ -91,15 +98,29 @@
     end
 {%- endmacro %}
 
-{% macro duckdb__parse_timestamp(expression) -%}
+{% macro duckdb__parse_timestamp(expression, time_zone=none) -%}
     case
         when regexp_full_match(
             {{ clean_text(expression) }},
             '.*[0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)? *([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)'
         )
             then try_cast({{ clean_text(expression) }} as timestamptz) at time zone 'UTC'
+        {%- if time_zone is none %}
         else try_cast({{ clean_text(expression) }} as timestamp)
+        {%- else %}
+        else (try_cast({{ clean_text(expression) }} as timestamp) at time zone '{{ time_zone }}') at time zone 'UTC'
+        {%- endif %}
     end
+{%- endmacro %}
+
+
+{#-
+    A code as matched against a table of spellings (seed consent_spellings):
+    lower-cased, without spaces (also the ideographic space), hyphens and
+    underscores, so `Opt-Out`, `opt out` and `OPT_OUT` are one spelling.
+-#}
+{% macro spelling_key(expression) -%}
+    replace(replace(replace(replace(lower(trim({{ expression }})), ' ', ''), chr(12288), ''), '-', ''), '_', '')
 {%- endmacro %}
 
 

@@ -46,6 +46,10 @@ class dbt:  # the name the models call, e.g. dbt.type_string()
         return f"concat({', '.join(fields)})"
 
     @staticmethod
+    def listagg(measure: str, delimiter_text: str, order_by_clause: str | None = None) -> str:
+        return f"string_agg({measure}, {delimiter_text} {order_by_clause or ''})"
+
+    @staticmethod
     def date_spine(datepart: str, start_date: str, end_date: str) -> str:
         return (
             f"select unnest(generate_series({start_date}, {end_date}, interval 1 {datepart}))"

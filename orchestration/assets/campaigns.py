@@ -26,7 +26,14 @@ from dagster import (
 from orchestration.campaigns import selection
 from orchestration.campaigns.columns import marts_read
 from orchestration.campaigns.config import CampaignConfig
-from orchestration.campaigns.engine import build_wave, history_rows, summary_rows
+from orchestration.campaigns.engine import (
+    build_wave,
+    count_by_reason,
+    held_back_customers,
+    history_rows,
+    reasons_text,
+    summary_rows,
+)
 from orchestration.campaigns.exports import write_holdout, write_send_list
 from orchestration.resources import WarehouseResource
 
@@ -129,10 +136,12 @@ def build_campaign_wave(rules: CampaignConfig, timezone: ZoneInfo) -> AssetsDefi
             )
             folder.mkdir(parents=True, exist_ok=True)
             audiences = {c.name: selection.audience(connection, c) for c in rules.campaigns}
+            contacts = selection.contacts(connection)
+            held_back = held_back_customers(contacts)
             lists = build_wave(
                 rules.campaigns,
                 audiences,
-                selection.contacts(connection),
+                contacts,
                 selection.suppressions(connection),
                 selection.history(connection),
                 wave_date,
@@ -166,6 +175,23 @@ def build_campaign_wave(rules: CampaignConfig, timezone: ZoneInfo) -> AssetsDefi
         summary = summary_rows(lists, wave_date, as_of_date)
         summary.to_csv(folder / "summary.csv", index=False, encoding="utf-8-sig")
         summary.to_json(folder / "summary.json", orient="records", indent=2, force_ascii=False)
+        # Consent fails closed: who is kept out of every list, by reason (counts only).
+        held_back_by_reason = count_by_reason(held_back, held_back)
+        pd.DataFrame(
+            {
+                "wave_date": wave_date.isoformat(),
+                "as_of_date": as_of_date.isoformat() if as_of_date else None,
+                "held_back_reason": list(held_back_by_reason),
+                "customers": list(held_back_by_reason.values()),
+            },
+            columns=["wave_date", "as_of_date", "held_back_reason", "customers"],
+        ).to_csv(folder / "held_back.csv", index=False, encoding="utf-8-sig")
+        if held_back:
+            context.log.warning(
+                f"{len(held_back)} customers held back from every list until their consent "
+                f"or suppression rows are fixed (consent fails closed): "
+                f"{reasons_text(held_back_by_reason)} -> {folder / 'held_back.csv'}"
+            )
 
         for wave in lists:
             frame = exports[wave.campaign.name]
@@ -188,6 +214,7 @@ def build_campaign_wave(rules: CampaignConfig, timezone: ZoneInfo) -> AssetsDefi
                         f"removed_{step}": MetadataValue.int(count)
                         for step, count in wave.removed.items()
                     },
+                    "held_back_by_reason": MetadataValue.json(wave.held_back_by_reason),
                     "by_value_tier": MetadataValue.json({k: int(v) for k, v in by_tier.items()}),
                     "wave_date": MetadataValue.text(wave_date.isoformat()),
                     "as_of_date": MetadataValue.text(str(as_of_date)),
@@ -203,6 +230,8 @@ def build_campaign_wave(rules: CampaignConfig, timezone: ZoneInfo) -> AssetsDefi
             metadata={
                 "wave_date": MetadataValue.text(wave_date.isoformat()),
                 "rows_this_wave": MetadataValue.int(len(rows)),
+                "held_back_customers": MetadataValue.int(len(held_back)),
+                "held_back_by_reason": MetadataValue.json(held_back_by_reason),
                 "row_count": MetadataValue.int(int(count_history)),
                 "summary": MetadataValue.md(summary.to_markdown(index=False)),
                 "summary_file": MetadataValue.path(str(folder / "summary.csv")),

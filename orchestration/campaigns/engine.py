@@ -3,16 +3,19 @@
 For each campaign, in priority order, the audience is narrowed step by step
 and the number removed at each step is recorded:
 
-1. consent       only customers whose consent holds as opt_in on the wave
+1. held back     customers with a consent event or suppression that could
+                 not be trusted (marketing_consent held_back, resolved in
+                 dbt): consent fails closed; counted by reason;
+2. consent       only customers whose consent holds as opt_in on the wave
                  date (the latest answer wins, opt-out wins ties: resolved in
                  dbt, restricted.customer_contacts);
-2. suppression   customers under an active suppression on the wave date
+3. suppression   customers under an active suppression on the wave date
                  (do not contact, bounced, complaint handling) are removed;
-3. frequency cap a customer is in at most one campaign per
+4. frequency cap a customer is in at most one campaign per
                  frequency_cap_days: anyone in another wave of the window, or
                  already given to a higher-priority campaign in this wave, is
                  removed;
-4. size cap      the max_customers most valuable remain.
+5. size cap      the max_customers most valuable remain.
 
 Then the control groups are marked, both stable for a holdout period
 (holdout_period_days, counted in whole periods from 1970-01-01), so a
@@ -41,7 +44,11 @@ import pandas as pd
 
 from orchestration.campaigns.config import Campaign, CampaignSettings
 
-STEPS = ("audience", "consent", "suppression", "frequency_cap", "size_cap")
+STEPS = ("audience", "held_back", "consent", "suppression", "frequency_cap", "size_cap")
+HELD_BACK = "held_back"
+# held_back_reasons in restricted.customer_contacts: sorted, separated by this.
+REASON_SEPARATOR = ", "
+UNKNOWN_REASON = "unknown"
 HISTORY_COLUMNS = ["campaign", "wave_date", "customer_id", "assignment", "priority", "as_of_date"]
 CONTROL_ASSIGNMENTS = ("holdout", "global_control")
 _EPOCH = date(1970, 1, 1)
@@ -53,6 +60,7 @@ class WaveList:
     members: pd.DataFrame
     removed: dict[str, int] = field(default_factory=dict)
     audience_size: int = 0
+    held_back_by_reason: dict[str, int] = field(default_factory=dict)
 
     @property
     def count_treatment(self) -> int:
@@ -81,6 +89,35 @@ def holdout_draw(seed: int, campaign: str, day: date, customer_ids: pd.Series) -
             for cid in customer_ids
         ]
     )
+
+
+def held_back_customers(contacts: pd.DataFrame) -> dict[str, list[str]]:
+    """Customers held back from marketing (consent fails closed), each with their reasons."""
+    held_back = contacts[contacts["marketing_consent"] == HELD_BACK]
+    reasons = (
+        held_back["held_back_reasons"]
+        if "held_back_reasons" in held_back.columns
+        else pd.Series(None, index=held_back.index, dtype=object)
+    )
+    return {
+        str(customer_id): (text.split(REASON_SEPARATOR) if isinstance(text, str) and text else [])
+        or [UNKNOWN_REASON]
+        for customer_id, text in zip(held_back["customer_id"], reasons, strict=True)
+    }
+
+
+def count_by_reason(customer_ids, reasons_of: dict[str, list[str]]) -> dict[str, int]:
+    """Customers per held-back reason (one with two reasons counts under both), sorted by reason."""
+    counts: dict[str, int] = {}
+    for customer_id in customer_ids:
+        for reason in reasons_of[str(customer_id)]:
+            counts[reason] = counts.get(reason, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def reasons_text(counts: dict[str, int]) -> str:
+    """`reason: count` pairs for a summary cell, e.g. `consent_events.invalid_consent: 2`."""
+    return "; ".join(f"{reason}: {count}" for reason, count in counts.items())
 
 
 def active_suppressions(suppressions: pd.DataFrame, wave_date: date) -> set[str]:
@@ -135,6 +172,7 @@ def build_wave(
     settings: CampaignSettings,
 ) -> list[WaveList]:
     """The lists of one wave. audiences[name] holds customer_id and total_lifetime_value."""
+    held_back = held_back_customers(contacts)
     opted_in = set(contacts.loc[contacts["marketing_consent"] == "opt_in", "customer_id"])
     suppressed = active_suppressions(suppressions, wave_date)
     blocked = recently_contacted(history, wave_date, settings.frequency_cap_days)
@@ -149,9 +187,13 @@ def build_wave(
             ["total_lifetime_value", "customer_id"], ascending=[False, True], kind="stable"
         )
         removed: dict[str, int] = {}
+        held_back_by_reason: dict[str, int] = {}
         current = audience
-        for step in ("consent", "suppression", "frequency_cap"):
-            if step == "consent":
+        for step in (HELD_BACK, "consent", "suppression", "frequency_cap"):
+            if step == HELD_BACK:
+                keep = ~current["customer_id"].astype(str).isin(held_back)
+                held_back_by_reason = count_by_reason(current.loc[~keep, "customer_id"], held_back)
+            elif step == "consent":
                 keep = current["customer_id"].isin(opted_in)
             elif step == "suppression":
                 keep = ~current["customer_id"].isin(suppressed)
@@ -169,7 +211,15 @@ def build_wave(
         members["assignment"] = np.where(draws < campaign.holdout_share, "holdout", "treatment")
         members.loc[members["customer_id"].isin(global_control), "assignment"] = "global_control"
         taken |= set(members["customer_id"])
-        lists.append(WaveList(campaign, members.reset_index(drop=True), removed, len(audience)))
+        lists.append(
+            WaveList(
+                campaign,
+                members.reset_index(drop=True),
+                removed,
+                len(audience),
+                held_back_by_reason,
+            )
+        )
     return lists
 
 
@@ -198,7 +248,10 @@ def history_rows(
 def summary_rows(
     lists: list[WaveList], wave_date: date, as_of_date: date | None = None
 ) -> pd.DataFrame:
-    """One row per campaign: the audience, what each step removed, and the final list."""
+    """One row per campaign: the audience, what each step removed, and the final list.
+
+    held_back_reasons counts the audience's held-back customers by reason.
+    """
     return pd.DataFrame(
         [
             {
@@ -208,6 +261,7 @@ def summary_rows(
                 "priority": wave.campaign.priority,
                 "audience": wave.audience_size,
                 **{f"removed_{step}": wave.removed[step] for step in STEPS[1:]},
+                "held_back_reasons": reasons_text(wave.held_back_by_reason),
                 "listed": len(wave.members),
                 "treatment": wave.count_treatment,
                 "holdout": wave.count_holdout,

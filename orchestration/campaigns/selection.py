@@ -40,7 +40,7 @@ def as_of_date(connection: duckdb.DuckDBPyConnection) -> date | None:
 
 def contacts(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return connection.execute(
-        "select customer_id, marketing_consent, full_name, email, phone "
+        "select customer_id, marketing_consent, held_back_reasons, full_name, email, phone "
         "from restricted.customer_contacts"
     ).df()
 
