@@ -238,6 +238,50 @@ def retention_trend(query: Query) -> Metadata:
     }
 
 
+def segment_migrations(query: Query) -> Metadata:
+    """Customers who moved into true loyalty or into churn in the latest period (the last two
+    recorded as-of dates), and those new to the data; nothing before a second date is recorded."""
+    rows = query(
+        """
+        select previous_as_of_date, as_of_date, segment_dimension, from_value, to_value,
+            movement, count_customers
+        from marts.segment_migrations
+        where as_of_date = (select max(as_of_date) from marts.segment_migrations)
+        """
+    )
+    if not rows:
+        return {}
+
+    def customers(
+        dimension: str, movement: str, to_value: str | None = None, from_value: str | None = None
+    ) -> int:
+        return sum(
+            int(count)
+            for _, _, row_dimension, row_from, row_to, row_movement, count in rows
+            if (row_dimension, row_movement) == (dimension, movement)
+            and to_value in (None, row_to)
+            and from_value in (None, row_from)
+        )
+
+    previous, as_of = rows[0][:2]
+    return {
+        "last_period": MetadataValue.text(f"{previous} to {as_of}"),
+        "moved_to_true_loyalty_last_period": MetadataValue.int(
+            customers("loyalty_class", "moved", "true_loyalty")
+        ),
+        "spurious_to_true_loyalty_last_period": MetadataValue.int(
+            customers("loyalty_class", "moved", "true_loyalty", "spurious_loyalty")
+        ),
+        "latent_to_true_loyalty_last_period": MetadataValue.int(
+            customers("loyalty_class", "moved", "true_loyalty", "latent_loyalty")
+        ),
+        "moved_to_churned_last_period": MetadataValue.int(
+            customers("lifecycle_status", "moved", "churned")
+        ),
+        "new_customers_last_period": MetadataValue.int(customers("lifecycle_status", "appeared")),
+    }
+
+
 def _is_month_end(day: object) -> bool:
     day = day if isinstance(day, date) else date.fromisoformat(str(day)[:10])
     return (day + timedelta(days=1)).day == 1
@@ -254,4 +298,5 @@ HEADLINES: dict[str, Callable[[Query], Metadata]] = {
     "clv_model_validation": model_validation,
     "cohort_retention": cohort_retention,
     "retention_trends": retention_trend,
+    "segment_migrations": segment_migrations,
 }

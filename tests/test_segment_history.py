@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import csv
 
+import duckdb
 import pandas as pd
 import pytest
 
+from orchestration import headlines
 from tests.dbt_runner import Warehouse
 from tests.fixtures import tiny
 from tests.fixtures.tiny import write_tiny_raw
@@ -151,3 +153,35 @@ def test_transition_shares_add_up_to_one_per_starting_segment(migrations):
     starting_segments = migrations.groupby(["segment_dimension", "from_value"])
     shares = starting_segments["share_of_from_customers"].sum()
     assert shares.to_numpy() == pytest.approx(1.0)
+
+
+def test_headlines_count_the_moves_of_the_last_period(warehouse, history):
+    before = history[history["as_of_date"] == FIRST_DATE]
+    after = history[history["as_of_date"] == SECOND_DATE]
+    both = before.merge(after, on="customer_id", suffixes=("_before", "_after"))
+
+    def moved(column: str, to_value: str, from_values: set[str] | None = None) -> int:
+        was, now = both[f"{column}_before"], both[f"{column}_after"]
+        starting = was.isin(from_values) if from_values else was != to_value
+        return int((starting & (was != to_value) & (now == to_value)).sum())
+
+    with duckdb.connect(str(warehouse.database_path), read_only=True) as connection:
+        metadata = headlines.segment_migrations(lambda sql: connection.execute(sql).fetchall())
+    numbers = {key: value.value for key, value in metadata.items()}
+    assert numbers == {
+        "last_period": f"{FIRST_DATE} to {SECOND_DATE}",
+        "moved_to_true_loyalty_last_period": moved("loyalty_class", "true_loyalty"),
+        "spurious_to_true_loyalty_last_period": moved(
+            "loyalty_class", "true_loyalty", {"spurious_loyalty"}
+        ),
+        "latent_to_true_loyalty_last_period": moved(
+            "loyalty_class", "true_loyalty", {"latent_loyalty"}
+        ),
+        "moved_to_churned_last_period": moved("lifecycle_status", "churned"),
+        "new_customers_last_period": 1,  # c13
+    }
+    assert numbers["moved_to_true_loyalty_last_period"] >= 1  # c01, worked out above
+
+
+def test_headlines_wait_for_a_second_date():
+    assert headlines.segment_migrations(lambda sql: []) == {}
