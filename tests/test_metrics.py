@@ -121,6 +121,39 @@ def test_nps_equals_the_satisfaction_mart(build_file):
     assert float(row["average_csat"]) == pytest.approx(float(csat), rel=1e-9)
 
 
+def test_campaign_uplift_equals_the_campaign_effect_mart(build_file):
+    rows = _query(
+        build_file,
+        "--metrics",
+        "conversion_uplift,revenue_uplift_per_customer",
+        "--group-by",
+        "campaign_wave__campaign",
+    )
+    expected = {
+        campaign: (conversion, revenue)
+        for campaign, conversion, revenue in _sql(
+            build_file,
+            "select campaign, conversion_uplift, revenue_uplift_per_customer"
+            " from marts.campaign_effect",
+        )
+    }
+    # The sample plants one judged wave per campaign, so each campaign's metric is its wave's.
+    assert {row["campaign_wave__campaign"] for row in rows} == set(expected)
+    for row in rows:
+        conversion, revenue = expected[row["campaign_wave__campaign"]]
+        assert float(row["conversion_uplift"]) == pytest.approx(conversion, rel=1e-9)
+        assert float(row["revenue_uplift_per_customer"]) == pytest.approx(revenue, rel=1e-9)
+    # Over both waves the metric pools the customers: a weighted difference, not a mean of rows.
+    (pooled,) = _query(build_file, "--metrics", "conversion_uplift")
+    ((treatment, holdout),) = _sql(
+        build_file,
+        "select sum(treatment_conversion_rate * count_treatment) / sum(count_treatment),"
+        " sum(holdout_conversion_rate * count_holdout) / sum(count_holdout)"
+        " from marts.campaign_effect",
+    )
+    assert float(pooled["conversion_uplift"]) == pytest.approx(treatment - holdout, rel=1e-9)
+
+
 def test_the_wrapper_never_opens_a_network_connection(monkeypatch, build_file, tmp_path, capsys):
     """In this process, with every socket connection refused and recorded.
 
