@@ -28,8 +28,14 @@ from tests.dbt_runner import Warehouse, relations
 
 SCHEMAS = ("staging", "quarantine", "intermediate", "marts")
 # Bookkeeping that differs by design between one build and a chain of builds
-# (when a row was computed, how long the fit took).
-NOT_COMPARED_TABLES = {"int_customers_with_changed_orders", "clv_model_fits"}
+# (when a row was computed, how long the fit took), and the segment history,
+# which keeps one snapshot per as-of date built (compared on its own below).
+NOT_COMPARED_TABLES = {
+    "int_customers_with_changed_orders",
+    "clv_model_fits",
+    "customer_segment_history",
+    "segment_migrations",
+}
 NOT_COMPARED_COLUMNS = {"refreshed_at", "fit_seconds"}
 # Small generated data: the generator's fixed handful of invalid rows is more
 # than 5% of the small tables, so lift the broken-export limit.
@@ -107,6 +113,28 @@ def test_chain_of_incremental_builds_equals_a_full_build(chained_and_full):
             rtol=1e-9,
             obj=f"{schema}.{table}",
         )
+
+
+def test_the_chain_keeps_a_segment_snapshot_per_day_the_last_as_the_full_build(chained_and_full):
+    chained, full, _ = chained_and_full
+    query = "select distinct as_of_date from marts.customer_segment_history order by as_of_date"
+    chained_dates = [as_of for (as_of,) in chained.query(query)]
+    assert chained_dates[1:] == DAYS and len(chained_dates) == 1 + len(DAYS)
+    assert [as_of for (as_of,) in full.query(query)] == DAYS[-1:]
+
+    def last_snapshot(warehouse: Warehouse) -> pd.DataFrame:
+        frame = warehouse.query_df(
+            "select * exclude (recorded_at) from marts.customer_segment_history "
+            f"where as_of_date = '{DAYS[-1]}'"
+        )
+        return frame.sort_values("customer_id").reset_index(drop=True)
+
+    pd.testing.assert_frame_equal(last_snapshot(chained), last_snapshot(full))
+    periods = chained.query(
+        "select distinct previous_as_of_date, as_of_date from marts.segment_migrations order by 2"
+    )
+    assert periods == list(zip(chained_dates, chained_dates[1:], strict=False))
+    assert full.query("select count(*) from marts.segment_migrations") == [(0,)]
 
 
 def test_a_late_customer_makes_their_order_valid_on_the_next_day(chained_and_full):
