@@ -70,7 +70,8 @@ CONSENT_EVENTS = [
         SKEWED.strftime("%Y-%m-%d %H:%M:%S"),
         None,
     ),
-    # Still untrusted: a spelling nobody listed, a time that cannot be read, the future.
+    # Still untrusted: a spelling nobody listed, a time that cannot be read, the future,
+    # a customer id in the wrong letter case (C07 for c07).
     (
         ("e09", "c09", "maybe", "2026-06-01 10:00:00"),
         None,
@@ -85,6 +86,15 @@ CONSENT_EVENTS = [
         "future_recorded_at",
     ),
 ]
+
+CONSENT_EVENTS.append(
+    (
+        ("e07", "C07", "opt_out", "2026-06-01 10:00:00"),
+        "opt_out",
+        "2026-06-01 02:00:00",
+        "unknown_customer",
+    )
+)
 
 # (raw row, expected reason, expected suppressed_at in UTC, quarantine reason)
 SUPPRESSIONS = [
@@ -122,6 +132,15 @@ def consent_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
         raw / "consent_events_late_export.csv",
         ["consent_event_id", "customer_id", "consent", "recorded_at"],
         [row for row, *_ in CONSENT_EVENTS],
+    )
+    # c13 and c14 join late; the customers export spells c13's consent its own way.
+    _write(
+        raw / "customers_late_export.csv",
+        ["customer_id", "created_at", "customer_type", "marketing_consent", "marketing_consent_at"],
+        [
+            ("c13", "2024-01-01 00:00:00", "consumer", "Opt Out", "2024-01-01 00:00:00"),
+            ("c14", "2024-01-01 00:00:00", "consumer", "Opt-In", "2024-01-01 00:00:00"),
+        ],
     )
     _write(
         raw / "suppressions_late_export.csv",
@@ -178,12 +197,14 @@ EXPECTED_CONSENT = {
     "c04": ("opt_out", None),
     "c05": ("opt_out", None),  # e05
     "c06": ("held_back", "consent_events.future_recorded_at"),  # e06
-    "c07": ("none", None),
+    "c07": ("held_back", "consent_events.unknown_customer"),  # e07, written C07
     "c08": ("opt_in", None),  # e08
     "c09": ("held_back", "consent_events.invalid_consent"),  # e09
     "c10": ("held_back", "consent_events.unparsable_recorded_at, suppressions.unknown_reason"),
     "c11": ("opt_out", None),  # e11, an hour ago in Beijing
     "c12": ("opt_in", None),  # e12, five minutes ahead of the run
+    "c13": ("opt_out", None),  # "Opt Out" in the customers export
+    "c14": ("opt_in", None),  # "Opt-In" in the customers export
 }
 
 
@@ -201,7 +222,7 @@ def test_a_customer_with_an_untrusted_row_is_held_back(consent_warehouse):
 def test_only_opted_in_customers_count_as_consented_in_the_mart(consent_warehouse):
     assert consent_warehouse.query(
         "select customer_id from marts.customers where is_marketing_consented order by 1"
-    ) == [("c08",), ("c12",)]
+    ) == [("c08",), ("c12",), ("c14",)]
 
 
 def test_the_wave_lists_nobody_held_back_and_says_why(consent_warehouse, tmp_path):
@@ -230,9 +251,9 @@ def test_the_wave_lists_nobody_held_back_and_says_why(consent_warehouse, tmp_pat
     )
     assert result.success
     folder = tmp_path / "exports" / "2026-07-01"
-    # Of the twelve: c06, c09 and c10 held back; c01-c05 and c11 opted out and
-    # c07 never answered (7); c12 is suppressed (s12, do_not_contact since
-    # 2026-05-31 16:00 UTC). c08 is the one left.
+    # Of the fourteen: c06, c07, c09 and c10 held back; c01-c05, c11 and c13
+    # opted out (7); c12 is suppressed (s12, do_not_contact since 2026-05-31
+    # 16:00 UTC). c08 and c14 are left.
     summary = pd.read_csv(folder / "summary.csv", encoding="utf-8-sig").iloc[0]
     assert (
         summary["audience"],
@@ -240,10 +261,11 @@ def test_the_wave_lists_nobody_held_back_and_says_why(consent_warehouse, tmp_pat
         summary["removed_consent"],
         summary["removed_suppression"],
         summary["listed"],
-    ) == (12, 3, 7, 1, 1)
+    ) == (14, 4, 7, 1, 2)
     assert summary["held_back_reasons"] == (
         "consent_events.future_recorded_at: 1; consent_events.invalid_consent: 1; "
-        "consent_events.unparsable_recorded_at: 1; suppressions.unknown_reason: 1"
+        "consent_events.unknown_customer: 1; consent_events.unparsable_recorded_at: 1; "
+        "suppressions.unknown_reason: 1"
     )
     held_back = pd.read_csv(folder / "held_back.csv", encoding="utf-8-sig", dtype=str)
     assert set(zip(held_back["wave_date"], held_back["as_of_date"], strict=True)) == {
@@ -252,8 +274,9 @@ def test_the_wave_lists_nobody_held_back_and_says_why(consent_warehouse, tmp_pat
     assert held_back[["held_back_reason", "customers"]].to_dict("records") == [
         {"held_back_reason": "consent_events.future_recorded_at", "customers": "1"},
         {"held_back_reason": "consent_events.invalid_consent", "customers": "1"},
+        {"held_back_reason": "consent_events.unknown_customer", "customers": "1"},
         {"held_back_reason": "consent_events.unparsable_recorded_at", "customers": "1"},
         {"held_back_reason": "suppressions.unknown_reason", "customers": "1"},
     ]
     send_list = pd.read_csv(folder / "everyone.csv", encoding="utf-8-sig", dtype=str)
-    assert list(send_list["customer_id"]) == ["c08"]
+    assert sorted(send_list["customer_id"]) == ["c08", "c14"]

@@ -1,11 +1,13 @@
 {#-
-    One row per quarantined consent event or suppression whose customer is
-    a valid customer: the customer can be named, the rest of the row cannot
-    be trusted (an unknown spelling, a time that cannot be read or lies in
-    the future, two versions of one row ...). Until the row is fixed the
-    customer is held back from marketing (int_customers_consent_resolved).
-    Rows without a valid customer (missing or unknown customer_id, lines the
-    CSV reader could not parse) name nobody to hold back.
+    One row per quarantined consent event or suppression and valid customer
+    it names: the customer can be named, the rest of the row cannot be
+    trusted (an unknown spelling, a time that cannot be read or lies in the
+    future, two versions of one row, a customer_id in another letter case
+    ...). Until the row is fixed the customer is held back from marketing
+    (int_customers_consent_resolved). The customer_id is matched in any
+    letter case: `C000123` in an opt-out still names customer `c000123`.
+    Rows that name no valid customer (a missing or unknown customer_id,
+    lines the CSV reader could not parse) name nobody to hold back.
 -#}
 with
 
@@ -40,7 +42,7 @@ quarantined_rows as (
 final as (
 
     select
-        quarantined_rows.customer_id,
+        customers.customer_id,
         quarantined_rows.source_table,
         quarantined_rows.raw_row_id,
         quarantined_rows.quarantine_reason,
@@ -48,7 +50,7 @@ final as (
             as held_back_reason
     from quarantined_rows
     inner join customers
-        on quarantined_rows.customer_id = customers.customer_id
+        on lower(quarantined_rows.customer_id) = lower(customers.customer_id)
 
 )
 
