@@ -208,6 +208,23 @@ def test_dbt_docs_open_on_an_overview_that_points_at_existing_pages():
     assert sorted(name for name in mentioned if not (REPO_ROOT / name).is_file()) == []
 
 
+def test_every_mart_is_in_the_dbt_docs_overview_and_the_marts_guide():
+    """A newcomer finds a mart from the page dbt docs open on, and from docs/marts.md's table."""
+    marts = {model["name"] for model in _models("marts")}
+    overview = (MODEL_DIR / "overview.md").read_text(encoding="utf-8")
+    in_overview = set(re.findall(r"\(#!/model/model\.loyalty_marts\.(\w+)\)", overview))
+    guide = (REPO_ROOT / "docs" / "marts.md").read_text(encoding="utf-8")
+    in_guide = set(re.findall(r"^\| \[`(\w+)`\]", guide, re.MULTILINE))
+    assert sorted(marts - in_overview) == []
+    assert sorted(marts - in_guide) == []
+
+
+def test_dbt_docs_overview_lists_every_doc_page():
+    overview = (MODEL_DIR / "overview.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"^- `(docs/[\w-]+\.md)`", overview, re.MULTILINE))
+    assert sorted({f"docs/{page.name}" for page in DOC_PAGES} - listed) == []
+
+
 def _refs(exposure: dict) -> set[str]:
     return {re.fullmatch(r"ref\('(\w+)'\)", ref).group(1) for ref in exposure["depends_on"]}
 
