@@ -3,7 +3,9 @@
     their mean first-response time (seed response_time_bands, limits the
     vars service_response_target_hours and service_response_slow_hours),
     and per band: who bought again after their first ticket, who churned,
-    and the mix of loyalty classes, each set against the fast band.
+    and the mix of loyalty classes, each set against the fast band. The
+    churn rate is customer_lifecycle's: churned / customers who have
+    purchased, so a ticket from someone who never bought does not dilute it.
 -#}
 with
 
@@ -29,6 +31,7 @@ banded as (
         end as response_band,
         coalesce(customers.last_purchase_date > customer_tickets.first_ticket_date, false)
             as has_purchased_after_ticket,
+        customers.count_purchases > 0 as has_purchased,
         customers.lifecycle_status = 'churned' as is_churned,
         customers.loyalty_class
     from customer_tickets
@@ -45,7 +48,8 @@ by_band as (
         count(*) as count_customers,
         avg(avg_first_response_hours) as mean_first_response_hours,
         avg(case when has_purchased_after_ticket then 1.0 else 0.0 end) as repurchase_rate,
-        avg(case when is_churned then 1.0 else 0.0 end) as churn_rate,
+        sum(case when is_churned then 1.0 else 0.0 end)
+        / nullif(sum(case when has_purchased then 1 else 0 end), 0) as churn_rate,
         avg(case when loyalty_class = 'true_loyalty' then 1.0 else 0.0 end) as true_loyalty_share,
         avg(case when loyalty_class = 'latent_loyalty' then 1.0 else 0.0 end)
             as latent_loyalty_share,
