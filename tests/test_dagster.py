@@ -162,6 +162,11 @@ def test_definitions_load_with_groups_jobs_schedules_and_sensor():
     # dbt tests are asset checks, e.g. unique customer_id on the customers mart.
     checks = {(key.asset_key, key.name) for key in graph.asset_check_keys}
     assert (AssetKey("customers"), "unique_customers_customer_id") in checks
+    # A singular test reading two nodes is a check on the one its meta names.
+    assert (
+        AssetKey("int_customers_lifecycle_assessed"),
+        "assert_lifecycle_agrees_with_churn_risk",
+    ) in checks
     assert {job.name for job in repository.get_all_jobs()} >= {
         "loyalty_refresh_job",
         "campaigns_job",

@@ -1,8 +1,11 @@
 {#-
     Lifecycle status and churn risk never contradict: nobody is churned with
     a low churn risk or active with a high one, neither in the rule table
-    nor in the built customers.
+    nor in the built customers. It reads the seed and the model; meta names
+    the model, so Dagster shows the test as a check on that asset.
 -#}
+{{ config(meta={'dagster': {'ref': {'name': 'int_customers_lifecycle_assessed'}}}) }}
+
 with
 
 rules as (
