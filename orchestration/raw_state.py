@@ -144,5 +144,6 @@ def full_refresh_announcement(
         return state, None
     return state, (
         f"Full refresh: {reason}; every model is rebuilt from the raw files "
-        "(dbt build --full-refresh; the campaign contact history is kept)."
+        "(dbt build --full-refresh; the campaign contact history and the customer segment history "
+        "are kept)."
     )

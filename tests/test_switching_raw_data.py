@@ -94,7 +94,7 @@ def test_first_company_then_another_then_the_first_again(tmp_path):
     assert [message for message in messages if message.startswith("Full refresh")] == [
         f"Full refresh: the raw folder changed from {first.resolve()} to {second.resolve()}; "
         "every model is rebuilt from the raw files (dbt build --full-refresh; the campaign "
-        "contact history is kept)."
+        "contact history and the customer segment history are kept)."
     ]
     assert _customers_by_folder(tmp_path) == {"second": count_raw_rows(second, "customers")}
 
