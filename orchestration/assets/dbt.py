@@ -15,7 +15,10 @@ from dagster import (
     AssetsDefinition,
     Config,
     Failure,
+    MetadataValue,
     Output,
+    TableColumn,
+    TableSchema,
     get_dagster_logger,
 )
 from dagster._utils import pushd
@@ -181,29 +184,71 @@ def _model_name(event: Output) -> str | None:
     return str(getattr(unique_id, "value", unique_id)).rsplit(".", 1)[-1]
 
 
-def with_headlines(events: Iterable[Any], invocation: DbtCliInvocation) -> Iterator[Any]:
-    """The dbt events, with each headline mart's numbers and charts added to its materialization.
+def with_built_metadata(events: Iterable[Any], invocation: DbtCliInvocation) -> Iterator[Any]:
+    """The dbt events, each materialization with its relation's column schema, and each
+    headline mart's numbers and charts.
 
-    The marts are read through the invocation's dbt adapter, as dagster-dbt
-    reads row counts (one read-only connection, any engine); the events come
-    after fetch_row_counts, which passes them on once dbt has finished, so
-    the warehouse is free to read.
+    Read through the invocation's dbt adapter once dbt has finished (one
+    connection, any engine): the column schemas of every relation in one
+    query rather than dagster-dbt's fetch_column_metadata, which runs dbt's
+    get_columns_in_relation macro per relation (a tenth of a make run's
+    CPU on the sample, measured with tests/benchmarks/bench_run.py).
     """
 
     def query(sql: str) -> list[tuple]:
         adapter = invocation.adapter
-        with pushd(str(invocation.project_dir)), adapter.connection_named("headlines"):
+        with pushd(str(invocation.project_dir)), adapter.connection_named("built_metadata"):
             _, table = adapter.execute(sql, fetch=True)
         return [tuple(row) for row in table.rows]
 
+    schemas: dict[tuple[str, str], TableSchema] | None = None
     try:
         for event in events:
-            name = _model_name(event) if isinstance(event, Output) else None
-            if name in HEADLINES:
-                event = event.with_metadata({**event.metadata, **_headline(name, query)})
+            if isinstance(event, Output) and _model_name(event) is not None:
+                if schemas is None:
+                    schemas = _column_schemas(query)
+                event = event.with_metadata(
+                    {**event.metadata, **_built_metadata(event, invocation, schemas, query)}
+                )
             yield event
     finally:
         _release_adapter(invocation)
+
+
+def _column_schemas(query: Callable[[str], list[tuple]]) -> dict[tuple[str, str], TableSchema]:
+    """Every relation's columns in the warehouse, by (schema, name), lower case."""
+    try:
+        rows = query(
+            "select table_schema, table_name, column_name, data_type"
+            " from information_schema.columns where table_catalog = current_database()"
+            " order by table_schema, table_name, ordinal_position"
+        )
+    except Exception as error:  # a view of the warehouse, not part of the build
+        get_dagster_logger().warning(f"No column schemas: {error}")
+        return {}
+    columns: dict[tuple[str, str], list[TableColumn]] = {}
+    for schema, table, column, data_type in rows:
+        columns.setdefault((schema.lower(), table.lower()), []).append(
+            TableColumn(name=column, type=data_type)
+        )
+    return {key: TableSchema(columns=value) for key, value in columns.items()}
+
+
+def _built_metadata(
+    event: Output,
+    invocation: DbtCliInvocation,
+    schemas: Mapping[tuple[str, str], TableSchema],
+    query: Callable[[str], list[tuple]],
+) -> dict[str, Any]:
+    name = _model_name(event)
+    node = invocation.manifest["nodes"].get(str(event.metadata["unique_id"].value), {})
+    relation = (str(node.get("schema", "")).lower(), str(node.get("alias") or name).lower())
+    metadata: dict[str, Any] = {}
+    if relation in schemas:
+        metadata["dagster/column_schema"] = MetadataValue.table_schema(schemas[relation])
+    if name in HEADLINES:
+        metadata.update(_headline(name, query))
+    return metadata
 
 
 def _headline(name: str, query: Callable[[str], list[tuple]]) -> dict[str, Any]:
@@ -236,7 +281,7 @@ def read_to_the_end(events: Iterator[Any]) -> tuple[list[Any], Exception | None]
     """Every event of a dbt invocation, read in this thread until dbt has finished,
     and the error that ended it early, if any.
 
-    dagster-dbt's row counts and column schemas wait for dbt to finish on
+    dagster-dbt's row counts wait for dbt to finish on
     DuckDB anyway (one writer at a time), but while they wait its thread
     pool polls in a loop without sleeping: one of this machine's two cores,
     taken from dbt for the whole build (about 45 CPU seconds of a make run
@@ -325,12 +370,8 @@ def build_dbt_assets(manifest: Manifest, settings: Settings) -> AssetsDefinition
             finished, error = read_to_the_end(
                 with_raw_table_checks(invocation, manifest, context, checks_to_report)
             )
-            events = (
-                DbtEventIterator(iter(finished), invocation)
-                .fetch_row_counts()
-                .fetch_column_metadata(with_column_lineage=False)
-            )
-            yield from with_headlines(events, invocation)
+            events = DbtEventIterator(iter(finished), invocation).fetch_row_counts()
+            yield from with_built_metadata(events, invocation)
             if error is not None:
                 raise error
         if reads_raw:
