@@ -36,6 +36,7 @@ campaign is contacted by another in the same wave.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -106,7 +107,9 @@ def held_back_customers(contacts: pd.DataFrame) -> dict[str, list[str]]:
     }
 
 
-def count_by_reason(customer_ids, reasons_of: dict[str, list[str]]) -> dict[str, int]:
+def count_by_reason(
+    customer_ids: Iterable[str], reasons_of: dict[str, list[str]]
+) -> dict[str, int]:
     """Customers per held-back reason (one with two reasons counts under both), sorted by reason."""
     counts: dict[str, int] = {}
     for customer_id in customer_ids:
