@@ -185,3 +185,18 @@ def test_headlines_count_the_moves_of_the_last_period(warehouse, history):
 
 def test_headlines_wait_for_a_second_date():
     assert headlines.segment_migrations(lambda sql: []) == {}
+
+
+def test_a_customer_counted_twice_fails_the_build(warehouse, tmp_path):
+    copy = warehouse.copy(tmp_path)
+    guard = ("--select", "assert_segment_migrations_count_every_customer_once")
+    assert copy.dbt("test", *guard).ok
+    with duckdb.connect(str(copy.database_path)) as connection:
+        connection.execute(
+            "update marts.segment_migrations set count_customers = count_customers + 1 "
+            "where segment_dimension = 'loyalty_class' and movement = 'stayed' "
+            "and from_value = (select min(from_value) from marts.segment_migrations "
+            "where segment_dimension = 'loyalty_class' and movement = 'stayed')"
+        )
+    result = copy.dbt("test", *guard)
+    assert not result.ok and "assert_segment_migrations_count_every_customer_once" in result.output
