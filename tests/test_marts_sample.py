@@ -318,12 +318,12 @@ def test_planted_response_time_effect_on_churn_is_recovered(sample_warehouse, pl
 
 def test_service_performance_segments_add_up_to_all(sample_warehouse, planted):
     rows = sample_warehouse.query_df("select * from marts.service_performance")
-    totals = rows.groupby(["opened_month", "segment_type"])[
+    totals = rows.groupby(["opened_month", "segment_dimension"])[
         ["count_tickets", "count_complaints", "count_open_complaints_at_month_end"]
     ].sum()
-    for segment_type in ("value_tier", "customer_type"):
-        by_segment = totals.xs(segment_type, level="segment_type")
-        everyone = totals.xs("all", level="segment_type").loc[by_segment.index]
+    for dimension in ("value_tier", "customer_type"):
+        by_segment = totals.xs(dimension, level="segment_dimension")
+        everyone = totals.xs("all", level="segment_dimension").loc[by_segment.index]
         assert (
             (
                 by_segment[["count_tickets", "count_complaints"]]
@@ -333,10 +333,10 @@ def test_service_performance_segments_add_up_to_all(sample_warehouse, planted):
             .all()
         )
     tickets = sample_warehouse.query("select count(*) from marts.service_tickets")[0][0]
-    assert rows.loc[rows["segment_type"] == "all", "count_tickets"].sum() == tickets
+    assert rows.loc[rows["segment_dimension"] == "all", "count_tickets"].sum() == tickets
     # One ticket per customer with a ticket; the planted fast ones (0.25-3.75
     # hours) are exactly those answered within the 4-hour target.
-    everyone = rows[rows["segment_type"] == "all"]
+    everyone = rows[rows["segment_dimension"] == "all"]
     within_target = (everyone["share_answered_within_target"] * everyone["count_tickets"]).sum()
     fast = sum(row["response_speed"] == "fast" for row in planted.values())
     assert round(within_target) == fast

@@ -368,7 +368,8 @@ def test_service_performance_by_month(tiny_warehouse):
     # t2: c01's inquiry on 2026-04-02 09:00, answered 09:30, resolved 10:00.
     # t1: c10's complaint on 2026-05-10 09:00, answered 11:00, still open.
     rows = tiny_warehouse.query_df(
-        "select * from marts.service_performance where segment_type = 'all' order by opened_month"
+        "select * from marts.service_performance where segment_dimension = 'all'"
+        " order by opened_month"
     )
     april, may = rows.to_dict("records")
     assert (april["count_tickets"], april["count_inquiries"], april["count_complaints"]) == (

@@ -9,15 +9,15 @@ with
 
 {{ import_models({'tickets': 'int_service_tickets_timed', 'customers': 'customers'}) }},
 
-segment_types as (
+segment_dimensions as (
 
-    select segment_values.segment_type
-    from (values ('all'), ('value_tier'), ('customer_type')) as segment_values (segment_type)
+    select dimension_values.segment_dimension
+    from (values ('all'), ('value_tier'), ('customer_type')) as dimension_values (segment_dimension)
 
 ),
 
--- Every ticket counts once in each segment type: all, its customer's value
--- tier, its customer's type.
+-- Every ticket counts once in each segment dimension: all, its customer's
+-- value tier, its customer's type.
 tickets_by_segment as (
 
     select
@@ -30,16 +30,16 @@ tickets_by_segment as (
         tickets.resolution_hours,
         tickets.as_of_date,
         cast({{ dbt.date_trunc('month', 'tickets.opened_date') }} as date) as opened_month,
-        segment_types.segment_type,
-        case segment_types.segment_type
+        segment_dimensions.segment_dimension,
+        case segment_dimensions.segment_dimension
             when 'value_tier' then customers.value_tier
             when 'customer_type' then customers.customer_type
             else 'all'
-        end as segment
+        end as segment_value
     from tickets
     inner join customers
         on tickets.customer_id = customers.customer_id
-    cross join segment_types
+    cross join segment_dimensions
 
 ),
 
@@ -47,8 +47,8 @@ opened_in_month as (
 
     select
         opened_month,
-        segment_type,
-        segment,
+        segment_dimension,
+        segment_value,
         min(as_of_date) as as_of_date,
         count(*) as count_tickets,
         sum(case when category = 'complaint' then 1 else 0 end) as count_complaints,
@@ -65,7 +65,7 @@ opened_in_month as (
         {{ median('resolution_hours') }} as median_resolution_hours,
         {{ percentile('resolution_hours', 0.9) }} as p90_resolution_hours
     from tickets_by_segment
-    group by opened_month, segment_type, segment
+    group by opened_month, segment_dimension, segment_value
 
 ),
 
@@ -87,15 +87,15 @@ open_complaints_at_month_end as (
 
     select
         month_ends.opened_month,
-        complaints.segment_type,
-        complaints.segment,
+        complaints.segment_dimension,
+        complaints.segment_value,
         count(*) as count_open_complaints
     from month_ends
     inner join tickets_by_segment as complaints
         on month_ends.judged_on >= complaints.opened_date
         and (month_ends.judged_on < complaints.resolved_date or complaints.resolved_date is null)
         and complaints.is_complaint
-    group by month_ends.opened_month, complaints.segment_type, complaints.segment
+    group by month_ends.opened_month, complaints.segment_dimension, complaints.segment_value
 
 ),
 
@@ -103,8 +103,8 @@ final as (
 
     select
         opened_in_month.opened_month,
-        opened_in_month.segment_type,
-        opened_in_month.segment,
+        opened_in_month.segment_dimension,
+        opened_in_month.segment_value,
         opened_in_month.as_of_date,
         cast(opened_in_month.count_tickets as integer) as count_tickets,
         cast(opened_in_month.count_complaints as integer) as count_complaints,
@@ -128,8 +128,8 @@ final as (
     from opened_in_month
     left join open_complaints_at_month_end
         on opened_in_month.opened_month = open_complaints_at_month_end.opened_month
-        and opened_in_month.segment_type = open_complaints_at_month_end.segment_type
-        and opened_in_month.segment = open_complaints_at_month_end.segment
+        and opened_in_month.segment_dimension = open_complaints_at_month_end.segment_dimension
+        and opened_in_month.segment_value = open_complaints_at_month_end.segment_value
 
 )
 
