@@ -24,6 +24,7 @@ from orchestration.campaigns.columns import marts_read
 from orchestration.definitions import build_definitions, defs
 from orchestration.resources import WarehouseResource
 from orchestration.sensors import raw_files_sensor
+from tests.dbt_runner import DBT_PROJECT_DIR
 from tests.fixtures.tiny import write_tiny_raw
 
 daily_loyalty_refresh_schedule = defs.resolve_schedule_def("daily_loyalty_refresh_schedule")
@@ -162,11 +163,18 @@ def test_definitions_load_with_groups_jobs_schedules_and_sensor():
     # dbt tests are asset checks, e.g. unique customer_id on the customers mart.
     checks = {(key.asset_key, key.name) for key in graph.asset_check_keys}
     assert (AssetKey("customers"), "unique_customers_customer_id") in checks
-    # A singular test reading two nodes is a check on the one its meta names.
+    # Every singular test is an asset check; one reading two nodes needs its
+    # meta to name one (or Dagster logs a warning and an observation instead).
     assert (
         AssetKey("int_customers_lifecycle_assessed"),
         "assert_lifecycle_agrees_with_churn_risk",
     ) in checks
+    singular_tests = {
+        path.stem
+        for path in (DBT_PROJECT_DIR / "data-tests").rglob("*.sql")
+        if "generic" not in path.parts
+    }
+    assert sorted(singular_tests - {name for _, name in checks}) == []
     assert {job.name for job in repository.get_all_jobs()} >= {
         "loyalty_refresh_job",
         "campaigns_job",

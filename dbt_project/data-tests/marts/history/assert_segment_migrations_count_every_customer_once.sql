@@ -3,8 +3,11 @@
     the moves that end in a segment add up to the customers recorded at
     as_of_date, and those that start in one to the customers recorded at
     previous_as_of_date. A row here is a period and dimension where a
-    customer was lost or counted twice.
+    customer was lost or counted twice. meta names segment_migrations, so
+    Dagster shows the test as a check on that asset.
 -#}
+{{ config(meta={'dagster': {'ref': {'name': 'segment_migrations'}}}) }}
+
 with
 
 history as (
