@@ -341,3 +341,47 @@ def test_service_performance_segments_add_up_to_all(sample_warehouse, planted):
     fast = sum(row["response_speed"] == "fast" for row in planted.values())
     assert round(within_target) == fast
     assert (rows["p90_first_response_hours"] >= rows["median_first_response_hours"]).all()
+
+
+def _seed(name: str) -> dict[str, float]:
+    path = REPO_ROOT / "dbt_project" / "seeds" / f"{name}.csv"
+    with path.open(encoding="utf-8") as handle:
+        return {row[0]: float(row[1]) for row in list(csv.reader(handle))[1:]}
+
+
+def test_contact_costs_enter_cost_to_serve(sample_warehouse):
+    # The two planted waves (contact_history.csv): only treatment rows are
+    # contacts, each priced by its channel in the seed contact_costs.
+    prices = _seed("contact_costs")
+    with (REPO_ROOT / "seeds" / "sample" / "contact_history.csv").open(encoding="utf-8") as handle:
+        contacts = [row for row in csv.DictReader(handle) if row["assignment"] == "treatment"]
+    expected = sum(prices[row["channel"]] for row in contacts)
+    assert {row["channel"] for row in contacts} == {"phone", "sms"}
+    (contact_cost,) = sample_warehouse.query(
+        "select contact_cost from marts.retention_economics"
+        " where acquisition_channel = 'all' and value_tier = 'all'"
+    )[0]
+    assert float(contact_cost) == pytest.approx(expected)
+    # cost to serve = orders' + tickets' + contacts'
+    (difference,) = sample_warehouse.query(
+        "select (select sum(cost_to_serve) from marts.customer_lifetime_value)"
+        " - (select sum(cost_to_serve) from marts.orders)"
+        " - 15.00 * (select count(*) from marts.service_tickets)"
+    )[0]
+    assert float(difference) == pytest.approx(expected)
+
+
+def test_retention_economics_per_channel(sample_warehouse, customers):
+    costs = _seed("acquisition_costs")
+    rows = sample_warehouse.query_df(
+        "select * from marts.retention_economics where value_tier = 'all'"
+    ).set_index("acquisition_channel")
+    buyers = customers[customers["count_purchases"] > 0]
+    assert rows.loc["all", "count_customers"] == len(buyers)
+    for channel, count in buyers["acquisition_channel"].value_counts().items():
+        assert rows.loc[channel, "count_customers"] == count
+        assert float(rows.loc[channel, "acquisition_cost_per_customer"]) == costs[channel]
+    assert rows["count_customers_without_acquisition_cost"].sum() == 0
+    # Referral, the cheapest channel by default, pays back the soonest.
+    ratios = rows.drop(index="all")["acquisition_to_retention_cost_ratio"]
+    assert ratios.idxmin() == "referral"

@@ -395,6 +395,30 @@ def test_service_response_outcomes_band_customers(tiny_warehouse):
     assert rows == [("fast", 2, pytest.approx(1.25))]
 
 
+def test_retention_economics_on_the_tiny_company(tiny_warehouse):
+    # Every tiny customer came online (default 120.00 per customer with a
+    # purchase); nobody was contacted, so keeping them cost the two tickets.
+    buyers = [c["customer_id"] for c in tiny.CUSTOMERS if _purchases(c["customer_id"])]
+    years = sum((AS_OF - _purchases(cid)[0][0]).days / 365.25 for cid in buyers)
+    tickets = [t for t in tiny.TICKETS if t[1] in buyers]
+    row = tiny_warehouse.query_df(
+        "select * from marts.retention_economics"
+        " where acquisition_channel = 'all' and value_tier = 'all'"
+    ).iloc[0]
+    assert row["count_customers"] == len(buyers)
+    assert float(row["acquisition_cost_per_customer"]) == pytest.approx(120.0)
+    assert row["count_contacts"] == 0
+    assert float(row["retention_cost"]) == pytest.approx(len(tickets) * COST_PER_TICKET)
+    assert row["customer_years"] == pytest.approx(years)
+    assert row["acquisition_to_retention_cost_ratio"] == pytest.approx(
+        120.0 / (len(tickets) * COST_PER_TICKET / years), rel=1e-3
+    )
+    profit = sum(_realised(cid)[2] for cid in buyers) / len(buyers)
+    assert float(row["profit_per_customer_after_acquisition"]) == pytest.approx(
+        profit - 120.0, abs=0.01
+    )
+
+
 def test_satisfaction_trends_nps_by_month(tiny_warehouse):
     rows = dict(
         tiny_warehouse.query(

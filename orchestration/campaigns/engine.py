@@ -50,7 +50,17 @@ HELD_BACK = "held_back"
 # held_back_reasons in restricted.customer_contacts: sorted, separated by this.
 REASON_SEPARATOR = ", "
 UNKNOWN_REASON = "unknown"
-HISTORY_COLUMNS = ["campaign", "wave_date", "customer_id", "assignment", "priority", "as_of_date"]
+# The columns of the dbt model contact_history, in its order (channel came last,
+# so existing tables gained it at the end).
+HISTORY_COLUMNS = [
+    "campaign",
+    "wave_date",
+    "customer_id",
+    "assignment",
+    "priority",
+    "as_of_date",
+    "channel",
+]
 CONTROL_ASSIGNMENTS = ("holdout", "global_control")
 _EPOCH = date(1970, 1, 1)
 
@@ -239,6 +249,7 @@ def history_rows(
                 "assignment": wave.members["assignment"],
                 "priority": wave.campaign.priority,
                 "as_of_date": as_of_date,
+                "channel": wave.campaign.channel,
             }
         )
         for wave in lists

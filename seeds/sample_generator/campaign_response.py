@@ -22,13 +22,22 @@ import pandas as pd
 
 from sample_generator.generator import COLUMNS
 
-# The earlier waves planted in the sample: (wave date, campaign, priority).
-# Both windows of 30 days end before the sample's last day, 2026-10-31.
+# The earlier waves planted in the sample: (wave date, campaign, priority,
+# channel), as the campaigns are configured. Both windows of 30 days end
+# before the sample's last day, 2026-10-31.
 EARLIER_WAVES = (
-    (date(2026, 6, 1), "latent_loyalty_convenience", 4),
-    (date(2026, 7, 6), "win_back_high_value", 2),
+    (date(2026, 6, 1), "latent_loyalty_convenience", 4, "sms"),
+    (date(2026, 7, 6), "win_back_high_value", 2, "phone"),
 )
-HISTORY_COLUMNS = ["campaign", "wave_date", "customer_id", "assignment", "priority", "as_of_date"]
+HISTORY_COLUMNS = [
+    "campaign",
+    "wave_date",
+    "customer_id",
+    "assignment",
+    "priority",
+    "as_of_date",
+    "channel",
+]
 WAVE_SIZE = 1000
 # Who the earlier waves contacted: customers whose planted pattern one more
 # purchase does not blur (no cycle, no loyalty class built on how rarely
@@ -116,7 +125,7 @@ def plant_earlier_waves(out_dir: Path, seed: int) -> dict[str, int]:
     steady = set(truth.loc[truth["archetype"].isin(WAVE_ARCHETYPES), "customer_id"])
     used: set[str] = set()
     history, response_frames = [], []
-    for number, (wave_date, campaign, priority) in enumerate(EARLIER_WAVES):
+    for number, (wave_date, campaign, priority, channel) in enumerate(EARLIER_WAVES):
         window_end = wave_date + timedelta(days=WINDOW_DAYS)
         in_window = set(orders.loc[(ordered > wave_date) & (ordered <= window_end), "customer_id"])
         after = set(orders.loc[ordered > window_end, "customer_id"])
@@ -134,6 +143,7 @@ def plant_earlier_waves(out_dir: Path, seed: int) -> dict[str, int]:
                 "assignment": assignment,
                 "priority": priority,
                 "as_of_date": (wave_date - timedelta(days=1)).isoformat(),
+                "channel": channel,
             },
             columns=HISTORY_COLUMNS,
         )
@@ -155,8 +165,8 @@ def plant_earlier_waves(out_dir: Path, seed: int) -> dict[str, int]:
     lines.to_csv(out_dir / "order_lines_after_campaigns.csv", index=False, lineterminator="\n")
     pd.DataFrame(
         {
-            "campaign": [campaign for _, campaign, _ in EARLIER_WAVES],
-            "wave_date": [wave_date.isoformat() for wave_date, _, _ in EARLIER_WAVES],
+            "campaign": [campaign for _, campaign, _, _ in EARLIER_WAVES],
+            "wave_date": [wave_date.isoformat() for wave_date, _, _, _ in EARLIER_WAVES],
             "window_days": WINDOW_DAYS,
             "base_rate": PLANTED_BASE_RATE,
             "conversion_uplift": PLANTED_UPLIFT,

@@ -8,7 +8,8 @@
     them. full_refresh: false keeps `dbt build --full-refresh` from wiping
     the history of past waves, which cannot be rebuilt from the raw data. A
     column added to the contract is appended to an existing table
-    (on_schema_change), its old rows null.
+    (on_schema_change), its old rows null. An earlier-wave file without a
+    channel column is read with the channel empty.
 -#}
 {{
     config(
@@ -23,17 +24,20 @@ with
 
 earlier_files as (
 
-    {% if history_files -%}
+    -- The same columns, no rows: unioned by name with the files, it also
+    -- gives a file without the (later added) channel column an empty one.
+    select
+        {{ empty_text_columns([
+            'campaign', 'wave_date', 'customer_id', 'assignment', 'priority', 'as_of_date', 'channel'
+        ]) }}
+    where false
+    {%- if history_files %}
+    union all by name
     select *
     from read_csv(
             'contact_history*.csv',
             header = true, all_varchar = true, union_by_name = true
         )
-    {%- else -%}
-    -- No earlier waves in the raw folder: the same columns, no rows.
-    select
-        {{ empty_text_columns(['campaign', 'wave_date', 'customer_id', 'assignment', 'priority', 'as_of_date']) }}
-    where false
     {%- endif %}
 
 ),
@@ -46,7 +50,8 @@ earlier_waves as (
         cast(customer_id as {{ dbt.type_string() }}) as customer_id,
         cast(assignment as {{ dbt.type_string() }}) as assignment,
         cast(nullif(priority, '') as integer) as priority,
-        cast(nullif(as_of_date, '') as date) as as_of_date
+        cast(nullif(as_of_date, '') as date) as as_of_date,
+        cast(nullif(channel, '') as {{ dbt.type_string() }}) as channel
     from earlier_files
 
 ),

@@ -8,7 +8,8 @@ with
 {{ import_models({
     'customers': 'stg_crm__customers', 'customer_orders': 'int_orders_aggregated_to_customers',
     'purchase_facts': 'int_customers_purchase_facts',
-    'customer_tickets': 'int_service_tickets_aggregated_to_customers'
+    'customer_tickets': 'int_service_tickets_aggregated_to_customers',
+    'customer_contacts': 'int_contacts_aggregated_to_customers'
 }) }},
 
 -- The simple estimate, used for everyone when the predictive models were not
@@ -63,11 +64,13 @@ realised as (
         coalesce(customer_orders.net_revenue, 0) as realised_revenue,
         coalesce(customer_orders.product_cost, 0) as product_cost,
         coalesce(customer_orders.order_cost_to_serve, 0)
-        + coalesce(customer_tickets.ticket_cost_to_serve, 0) as cost_to_serve
+        + coalesce(customer_tickets.ticket_cost_to_serve, 0)
+        + coalesce(customer_contacts.contact_cost_to_serve, 0) as cost_to_serve
     from customers
     left join customer_orders using (customer_id)
     left join purchase_facts using (customer_id)
     left join customer_tickets using (customer_id)
+    left join customer_contacts using (customer_id)
 
 ),
 
