@@ -3,16 +3,18 @@
     purchase, up to the as-of date. Active and churned at each month end are
     int_customer_activity_months' (the lifecycle rule as of that day);
     revenue is purchases' net revenue in the month; realised profit adds up
-    every order's margin less its cost to serve and the service tickets'
-    cost, as int_customers_lifetime_value does, so the as-of month's
-    cumulative profit is the cohort's realised profit. Costs from before the
-    first purchase (a returned order, a ticket) count in month 0.
+    every order's margin less its cost to serve, the service tickets' cost
+    and the campaign contacts' cost, as int_customers_lifetime_value does, so
+    the as-of month's cumulative profit is the cohort's realised profit.
+    Costs from before the first purchase (a returned order, a ticket) count
+    in month 0.
 -#}
 with
 
 {{ import_models({
     'activity_months': 'int_customer_activity_months', 'purchase_days': 'int_customer_purchase_days',
     'orders': 'int_orders_priced', 'tickets': 'stg_crm__service_tickets',
+    'contacts': 'int_contacts_priced',
     'calendar': 'metricflow_time_spine', 'as_of': 'int_as_of_date'
 }) }},
 
@@ -86,6 +88,14 @@ profit_items as (
     from tickets
     cross join as_of
     where cast(tickets.opened_at as date) <= as_of.as_of_date
+
+    union all
+
+    select
+        contacts.customer_id,
+        contacts.wave_date as item_date,
+        -1 * contacts.contact_cost as realised_profit
+    from contacts
 
 ),
 
