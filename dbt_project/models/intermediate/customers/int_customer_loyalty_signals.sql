@@ -14,6 +14,7 @@ with
     'lifetime_value': 'int_customers_lifetime_value'
 }) }},
 
+-- A self-referral is no referral, as in customer_referral_value.
 referrals as (
 
     select
@@ -21,6 +22,7 @@ referrals as (
         count(*) as count_referrals
     from customers
     where referred_by_customer_id is not null
+        and referred_by_customer_id <> customer_id
     group by referred_by_customer_id
 
 ),
