@@ -51,6 +51,16 @@ DAGSTER_HOME (about a thousand events, three per dbt test, each written and
 committed to SQLite on its own: about 10 s of the Python CPU, measured
 against an in-memory instance); importing Dagster, dagster-dbt and dbt (4-5
 CPU seconds).
+
+What the Dagster UI's metadata costs (row counts, column schemas, headline
+numbers and charts on the marts), on the sample with today's marts, the same
+commit with and without it, runs interleaved on a machine with load average
+4-11 (so CPU seconds, not wall): the Python process's CPU 27.2 and 32.7 s
+with it, 23.3 to 41.1 s (mean 31.1 s over six runs) without; dbt's CPU the
+same. With it, dbt's events reach Dagster once dbt has finished (dagster-dbt
+counts rows only then on DuckDB), so storing them no longer overlaps dbt's
+nodes. Before the fix in orchestration/assets/dbt.py (read_to_the_end),
+dagster-dbt's thread pool polled without sleeping while dbt ran: 70-73 s.
 """
 
 from __future__ import annotations
