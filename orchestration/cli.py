@@ -61,7 +61,7 @@ def publish_marts(settings: Settings) -> int:
         return 1
     print(f"\nPublished {len(tables)} tables to {settings.warehouse_path}:")
     for table in tables:
-        print(f"  {table.schema}.{table.name:<32} {table.row_count:>10,} rows")
+        print(f"  {table.schema}.{table.name:<32} {table.rows_text:>15}")
     return 0
 
 

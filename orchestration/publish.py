@@ -45,6 +45,11 @@ class PublishedTable:
     name: str
     row_count: int
 
+    @property
+    def rows_text(self) -> str:
+        """`1 row`, `5,000 rows`."""
+        return f"{self.row_count:,} row{'' if self.row_count == 1 else 's'}"
+
 
 def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'

@@ -11,7 +11,7 @@ import sys
 import duckdb
 import pytest
 
-from orchestration.publish import PublishError, publish
+from orchestration.publish import PublishedTable, PublishError, publish
 from tests.dbt_runner import REPO_ROOT, Warehouse, relations
 from tests.fixtures.tiny import write_tiny_raw
 
@@ -53,6 +53,13 @@ def test_publishing_while_a_reader_holds_the_old_file(tiny_warehouse, tmp_path):
     finally:
         reader.close()
     assert ("marts", "customers") in relations(target)
+
+
+def test_row_counts_read_as_english():
+    # make run prints every published table with its row count: "1 row", not "1 rows".
+    assert PublishedTable("marts", "value_concentration_summary", 1).rows_text == "1 row"
+    assert PublishedTable("marts", "campaign_effect", 0).rows_text == "0 rows"
+    assert PublishedTable("marts", "orders", 36928).rows_text == "36,928 rows"
 
 
 def test_publish_without_a_build_says_what_to_do(tmp_path):

@@ -39,7 +39,7 @@ def build_published_warehouse(
             metadata={
                 "path": MetadataValue.path(str(settings.warehouse_path)),
                 "tables": MetadataValue.md(
-                    "\n".join(f"- {t.schema}.{t.name}: {t.row_count:,} rows" for t in tables)
+                    "\n".join(f"- {t.schema}.{t.name}: {t.rows_text}" for t in tables)
                 ),
                 "table_count": MetadataValue.int(len(tables)),
             }
