@@ -85,17 +85,71 @@ def concentration(query: Query) -> Metadata:
         """
         select
             top_customer_share, top_customers_profit_share,
-            bottom_customer_share, bottom_customers_profit_share, count_unprofitable_customers
+            bottom_customer_share, bottom_customers_profit_share, count_unprofitable_customers,
+            top_customers_revenue_share
         from marts.value_concentration_summary
         """,
     )
     if row is None:
         return {}
-    top, top_profit, bottom, bottom_profit, unprofitable = row
+    top, top_profit, bottom, bottom_profit, unprofitable, top_revenue = row
     return {
         f"top_{top:.0%}_profit_share".replace("%", "pct"): _float(top_profit),
+        f"top_{top:.0%}_revenue_share".replace("%", "pct"): _float(top_revenue),
         f"bottom_{bottom:.0%}_profit_share".replace("%", "pct"): _float(bottom_profit),
         "count_unprofitable_customers": MetadataValue.int(int(unprofitable or 0)),
+    }
+
+
+def vip_membership(query: Query) -> Metadata:
+    """VIP members' shares of customers, revenue and profit."""
+    row = _one(
+        query,
+        "select customer_share, revenue_share, profit_share"
+        " from marts.vip_membership_value where is_vip_member",
+    )
+    if row is None:
+        return {}
+    customer_share, revenue_share, profit_share = row
+    return {
+        "vip_customer_share": _float(customer_share),
+        "vip_revenue_share": _float(revenue_share),
+        "vip_profit_share": _float(profit_share),
+    }
+
+
+def service_response(query: Query) -> Metadata:
+    """Churn rate of the customers answered fast and slowly, and the difference."""
+    rates = dict(query("select response_band, churn_rate from marts.service_response_outcomes"))
+    fast, slow = rates.get("fast"), rates.get("slow")
+    return {
+        "churn_rate_answered_fast": _float(fast),
+        "churn_rate_answered_slowly": _float(slow),
+        "churn_rate_slow_minus_fast": _float(
+            slow - fast if fast is not None and slow is not None else None
+        ),
+    }
+
+
+def retention_economics(query: Query) -> Metadata:
+    """Acquiring a customer against keeping one for a year, all channels and tiers."""
+    row = _one(
+        query,
+        """
+        select
+            acquisition_cost_per_customer, retention_cost_per_customer_year,
+            acquisition_to_retention_cost_ratio
+        from marts.retention_economics
+        where acquisition_channel = 'all' and value_tier = 'all'
+        """,
+    )
+    if row is None:
+        return {}
+    acquisition, retention, ratio = row
+    return {
+        "acquisition_cost_per_customer": _float(acquisition),
+        "retention_cost_per_customer_year": _float(retention),
+        "acquisition_to_retention_cost_ratio": _float(ratio),
     }
 
 
@@ -299,4 +353,7 @@ HEADLINES: dict[str, Callable[[Query], Metadata]] = {
     "cohort_retention": cohort_retention,
     "retention_trends": retention_trend,
     "segment_migrations": segment_migrations,
+    "vip_membership_value": vip_membership,
+    "service_response_outcomes": service_response,
+    "retention_economics": retention_economics,
 }

@@ -95,3 +95,34 @@ def test_month_end_is_the_day_before_a_first_of_the_month():
     assert headlines._is_month_end("2024-02-29")
     assert not headlines._is_month_end("2024-02-28")
     assert headlines._is_month_end("2026-12-31")
+
+
+def test_value_beyond_purchases_service_and_retention_headlines_read_their_marts(query):
+    concentration = headlines.concentration(query)
+    ((top_revenue,),) = query(
+        "select top_customers_revenue_share from marts.value_concentration_summary"
+    )
+    assert concentration["top_20pct_revenue_share"].value == pytest.approx(top_revenue)
+
+    vip = headlines.vip_membership(query)
+    ((share,),) = query(
+        "select avg(case when is_vip_member then 1.0 else 0.0 end) from marts.customers"
+    )
+    assert vip["vip_customer_share"].value == pytest.approx(float(share))
+
+    service = headlines.service_response(query)
+    rates = dict(query("select response_band, churn_rate from marts.service_response_outcomes"))
+    assert service["churn_rate_slow_minus_fast"].value == pytest.approx(
+        rates["slow"] - rates["fast"]
+    )
+    assert service["churn_rate_slow_minus_fast"].value > 0  # planted in the sample
+
+    economics = headlines.retention_economics(query)
+    ((acquisition, per_year),) = query(
+        "select acquisition_cost_per_customer, retention_cost_per_customer_year"
+        " from marts.retention_economics"
+        " where acquisition_channel = 'all' and value_tier = 'all'"
+    )
+    assert economics["acquisition_to_retention_cost_ratio"].value == pytest.approx(
+        float(acquisition) / float(per_year), rel=0.01
+    )
