@@ -6,12 +6,14 @@ snapshots are the ones the generator planted (seeds/sample/_truth/planted_custom
 from __future__ import annotations
 
 import csv
+import shutil
 from datetime import timedelta
 
 import pandas as pd
 import pytest
 
 from tests.dbt_runner import REPO_ROOT, Warehouse
+from tests.test_metrics import _query as query_metrics
 
 EARLIER_BY_DAYS = 90
 PURCHASING = {"new", "active", "at_risk"}
@@ -100,3 +102,31 @@ def test_planted_churners_never_leave_churned_and_some_cross_into_it(built, plan
     assert (after[before == "churned"] == "churned").all()
     assert ((before == "at_risk") & (after == "churned")).any()
     assert (after == "churned").mean() > 0.99
+
+
+def test_the_metric_migrated_customer_count_equals_the_mart(built, tmp_path):
+    warehouse, _, _ = built
+    build_file = tmp_path / "loyalty_build.duckdb"  # the name the semantic manifest reads
+    shutil.copy(warehouse.database_path, build_file)
+    dimensions = ("segment_dimension", "from_value", "to_value")
+    rows = query_metrics(
+        build_file,
+        "--metrics",
+        "migrated_customer_count",
+        "--group-by",
+        ",".join(f"segment_migration__{name}" for name in dimensions),
+    )
+    answer = {
+        tuple(row[f"segment_migration__{name}"] or None for name in dimensions): int(
+            float(row["migrated_customer_count"])
+        )
+        for row in rows
+    }
+    expected = {
+        (dimension, start, end): count
+        for dimension, start, end, count in warehouse.query(
+            "select segment_dimension, from_value, to_value, count_customers"
+            " from marts.segment_migrations"
+        )
+    }
+    assert answer == expected
