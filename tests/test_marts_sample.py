@@ -274,6 +274,9 @@ def test_referral_value_adds_up_to_the_referred_customers(sample_warehouse, cust
 
 def test_revenue_concentration_beside_profit(sample_warehouse):
     summary = sample_warehouse.query_df("select * from marts.value_concentration_summary").iloc[0]
+    # The figures README.md quotes for the bundled sample.
+    assert round(100 * summary["top_customers_profit_share"]) == 73
+    assert round(100 * summary["top_customers_revenue_share"]) == 72
     assert 0.2 < summary["top_customers_revenue_share"] < 1
     assert 0 < summary["bottom_customers_revenue_share"] < 0.3
     curve = sample_warehouse.query_df(
