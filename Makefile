@@ -30,7 +30,8 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 venv: $(VENV)/.installed
 
 run: venv
-	LOYALTY_DBT_VARS='$(DBT_VARS)' LOYALTY_FULL_REFRESH='$(FULL_REFRESH)' $(BIN)/python -m orchestration.cli run
+	LOYALTY_DBT_VARS='$(DBT_VARS)' LOYALTY_FULL_REFRESH='$(FULL_REFRESH)' \
+		LOYALTY_ALLOW_STALE_DATA='$(ALLOW_STALE_DATA)' $(BIN)/python -m orchestration.cli run
 
 dev: venv
 	$(BIN)/python -m orchestration.cli dev --host 127.0.0.1 --port $(DAGSTER_PORT)

@@ -31,7 +31,9 @@ def build_definitions(
     tables = raw_tables(manifest)
     (orders,) = (table for table in tables if table.name == "orders")
     campaign_wave = build_campaign_wave(
-        load_config(settings.campaigns_file, mart_columns(manifest)), settings.timezone_info
+        load_config(settings.campaigns_file, mart_columns(manifest)),
+        settings.timezone_info,
+        settings.allow_stale_data,
     )
     return Definitions(
         assets=[

@@ -103,6 +103,13 @@ class Settings:
         "FULL_REFRESH=1`); without it a refresh starts over only when the raw folder changed "
         "or a file already read was rewritten or removed.",
     )
+    allow_stale_data: bool = _setting(
+        "LOYALTY_ALLOW_STALE_DATA",
+        False,
+        "1 (or true): the campaign wave makes its lists even when the data's as-of date is "
+        "more than max_data_age_days before the wave date (`make run ALLOW_STALE_DATA=1`, "
+        "e.g. to try an old export); without it such a wave stops and nothing is published.",
+    )
     run_wait_minutes: float = _setting(
         "LOYALTY_RUN_WAIT_MINUTES",
         30.0,

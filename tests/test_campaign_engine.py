@@ -282,4 +282,5 @@ def test_a_wave_on_stale_data_stops_with_what_to_do():
     message = str(error.value)
     assert "2026-10-31" in message and "32 days before the wave date 2026-12-02" in message
     assert "allow_stale_data: true" in message and "max_data_age_days" in message
+    assert "make run ALLOW_STALE_DATA=1" in message
     check_data_age(as_of, date(2026, 12, 2), max_age_days=14, allow_stale=True)

@@ -74,6 +74,30 @@ def wave_folder(tiny_warehouse, tmp_path_factory: pytest.TempPathFactory) -> Pat
     return root / "exports" / WAVE_DATE
 
 
+def test_a_stale_wave_stops_unless_the_setting_allows_it(tiny_warehouse, tmp_path):
+    # The tiny data ends in June 2026; a wave on 2026-09-01 is over 60 days
+    # later, beyond max_data_age_days (14): it stops and writes nothing,
+    # unless LOYALTY_ALLOW_STALE_DATA (allow_stale_data) lets it through.
+    warehouse = tiny_warehouse.copy(tmp_path / "warehouse")
+    rules = CampaignConfig(CampaignSettings(), [_campaign("everyone", 1, "1 = 1")])
+    for allow_stale_data in (False, True):
+        exports = tmp_path / f"exports_{allow_stale_data}"
+        result = materialize(
+            [build_campaign_wave(rules, Settings().timezone_info, allow_stale_data)],
+            resources={
+                "warehouse": WarehouseResource(
+                    raw_dir=str(warehouse.raw_dir),
+                    build_path=str(warehouse.database_path),
+                    exports_dir=str(exports),
+                )
+            },
+            run_config={"ops": {"campaign_wave": {"config": {"wave_date": "2026-09-01"}}}},
+            raise_on_error=False,
+        )
+        assert result.success is allow_stale_data
+        assert (exports / "2026-09-01" / "everyone.csv").is_file() is allow_stale_data
+
+
 def _read_csv(path: Path) -> list[dict[str, str]]:
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # UTF-8 BOM, for Excel
     with path.open(encoding="utf-8-sig", newline="") as handle:

@@ -41,6 +41,7 @@ def test_each_variable_overrides_its_setting_and_empty_means_default():
             "LOYALTY_DBT_VARS": "{as_of_date: '2026-06-30'}",
             "DAGSTER_HOME": "/srv/dagster",
             "LOYALTY_EXPORTS_DIR": "",
+            "LOYALTY_ALLOW_STALE_DATA": "1",
             "UNRELATED": "ignored",
         }
     )
@@ -50,6 +51,7 @@ def test_each_variable_overrides_its_setting_and_empty_means_default():
     assert settings.timezone == "Europe/Berlin"
     assert settings.dbt_vars == "{as_of_date: '2026-06-30'}"
     assert settings.dagster_home == Path("/srv/dagster")
+    assert settings.allow_stale_data is True and Settings().allow_stale_data is False
     assert settings.exports_dir == Settings().exports_dir
     assert settings.build_path == Settings().build_path
 

@@ -75,8 +75,9 @@ def check_data_age(
             f"The data ends on {as_of_date} (its as-of date), {age} days before the wave date "
             f"{wave_date}: more than max_data_age_days = {max_age_days} (settings of "
             "campaigns.yml). No list was made, none would be built on stale data. Load fresh "
-            "raw files and rebuild the marts; or, to make the lists anyway, run campaign_wave "
-            "with run config `allow_stale_data: true` (or raise max_data_age_days)."
+            "raw files and rebuild the marts; or, to make the lists anyway, run "
+            "`make run ALLOW_STALE_DATA=1` (LOYALTY_ALLOW_STALE_DATA; in the Dagster UI, "
+            "campaign_wave's run config `allow_stale_data: true`), or raise max_data_age_days."
         )
 
 
@@ -99,8 +100,13 @@ def _preview(frame: pd.DataFrame, rows: int = 10) -> str:
     )
 
 
-def build_campaign_wave(rules: CampaignConfig, timezone: ZoneInfo) -> AssetsDefinition:
-    """The wave of the campaigns in `rules` (validated when the code location loads)."""
+def build_campaign_wave(
+    rules: CampaignConfig, timezone: ZoneInfo, allow_stale_data: bool = False
+) -> AssetsDefinition:
+    """The wave of the campaigns in `rules` (validated when the code location loads).
+
+    allow_stale_data (LOYALTY_ALLOW_STALE_DATA) sets the run config's default for every run.
+    """
 
     @multi_asset(
         specs=[
@@ -132,7 +138,10 @@ def build_campaign_wave(rules: CampaignConfig, timezone: ZoneInfo) -> AssetsDefi
         with warehouse.connect() as connection:
             as_of_date = selection.as_of_date(connection)
             check_data_age(
-                as_of_date, wave_date, rules.settings.max_data_age_days, config.allow_stale_data
+                as_of_date,
+                wave_date,
+                rules.settings.max_data_age_days,
+                config.allow_stale_data or allow_stale_data,
             )
             folder.mkdir(parents=True, exist_ok=True)
             audiences = {c.name: selection.audience(connection, c) for c in rules.campaigns}
