@@ -276,11 +276,14 @@ def test_only_contacted_customers_count_towards_the_frequency_cap():
 
 def test_a_wave_on_stale_data_stops_with_what_to_do():
     as_of = date(2026, 10, 31)
-    check_data_age(as_of, date(2026, 11, 14), max_age_days=14, allow_stale=False)  # 14 days: fine
+    assert check_data_age(as_of, date(2026, 11, 14), max_age_days=14, allow_stale=False) is None
     with pytest.raises(StaleDataError) as error:
         check_data_age(as_of, date(2026, 12, 2), max_age_days=14, allow_stale=False)
     message = str(error.value)
     assert "2026-10-31" in message and "32 days before the wave date 2026-12-02" in message
     assert "allow_stale_data: true" in message and "max_data_age_days" in message
     assert "make run ALLOW_STALE_DATA=1" in message
-    check_data_age(as_of, date(2026, 12, 2), max_age_days=14, allow_stale=True)
+    # Allowed anyway, the wave goes on and says how old its data is.
+    warning = check_data_age(as_of, date(2026, 12, 2), max_age_days=14, allow_stale=True)
+    assert "32 days before the wave date 2026-12-02" in warning and "anyway" in warning
+    assert check_data_age(as_of, date(2026, 11, 14), max_age_days=14, allow_stale=True) is None

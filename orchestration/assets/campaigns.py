@@ -65,11 +65,20 @@ class StaleDataError(Failure):
 
 def check_data_age(
     as_of_date: date | None, wave_date: date, max_age_days: int, allow_stale: bool
-) -> None:
-    """Stop the wave when the lists would describe customers as they were too long ago."""
-    if as_of_date is None or allow_stale:
-        return
+) -> str | None:
+    """Stop the wave when the lists would describe customers as they were too long ago.
+
+    Allowed anyway, the wave goes on and this returns a note for the log.
+    """
+    if as_of_date is None:
+        return None
     age = (wave_date - as_of_date).days
+    if age > max_age_days and allow_stale:
+        return (
+            f"The data ends on {as_of_date}, {age} days before the wave date {wave_date} "
+            f"(more than max_data_age_days = {max_age_days}): the lists are made anyway "
+            "(allow_stale_data)."
+        )
     if age > max_age_days:
         raise StaleDataError(
             f"The data ends on {as_of_date} (its as-of date), {age} days before the wave date "
@@ -137,12 +146,14 @@ def build_campaign_wave(
         folder = settings.exports_dir / wave_date.isoformat()
         with warehouse.connect() as connection:
             as_of_date = selection.as_of_date(connection)
-            check_data_age(
+            stale_note = check_data_age(
                 as_of_date,
                 wave_date,
                 rules.settings.max_data_age_days,
                 config.allow_stale_data or allow_stale_data,
             )
+            if stale_note:
+                context.log.info(stale_note)
             folder.mkdir(parents=True, exist_ok=True)
             audiences = {c.name: selection.audience(connection, c) for c in rules.campaigns}
             contacts = selection.contacts(connection)
