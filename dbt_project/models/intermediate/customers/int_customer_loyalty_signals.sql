@@ -7,6 +7,7 @@ with
 
 {{ import_models({
     'customers': 'stg_crm__customers',
+    'customer_referrals': 'int_customer_referrals',
     'customer_orders': 'int_orders_aggregated_to_customers',
     'purchase_facts': 'int_customers_purchase_facts',
     'latest_surveys': 'int_survey_responses_latest_per_customer',
@@ -14,16 +15,13 @@ with
     'lifetime_value': 'int_customers_lifetime_value'
 }) }},
 
--- A self-referral is no referral, as in customer_referral_value.
 referrals as (
 
     select
-        referred_by_customer_id as customer_id,
+        referrer_customer_id as customer_id,
         count(*) as count_referrals
-    from customers
-    where referred_by_customer_id is not null
-        and referred_by_customer_id <> customer_id
-    group by referred_by_customer_id
+    from customer_referrals
+    group by referrer_customer_id
 
 ),
 

@@ -35,50 +35,44 @@ segments as (
 
 ),
 
-segments_before as (
+-- Each period's two dates, so one equi-join finds a customer's segment on both.
+period_dates as (
 
     select
-        periods.previous_as_of_date,
-        periods.as_of_date,
-        segments.customer_id,
-        segments.segment_dimension,
-        segments.segment_value
+        previous_as_of_date,
+        as_of_date,
+        previous_as_of_date as segment_date
     from periods
-    inner join segments
-        on periods.previous_as_of_date = segments.as_of_date
-
-),
-
-segments_after as (
-
+    where previous_as_of_date is not null
+    union all
     select
-        periods.previous_as_of_date,
-        periods.as_of_date,
-        segments.customer_id,
-        segments.segment_dimension,
-        segments.segment_value
+        previous_as_of_date,
+        as_of_date,
+        as_of_date as segment_date
     from periods
-    inner join segments
-        on periods.as_of_date = segments.as_of_date
-    where periods.previous_as_of_date is not null
+    where previous_as_of_date is not null
 
 ),
 
 customer_moves as (
 
     select
-        coalesce(segments_before.previous_as_of_date, segments_after.previous_as_of_date)
-            as previous_as_of_date,
-        coalesce(segments_before.as_of_date, segments_after.as_of_date) as as_of_date,
-        coalesce(segments_before.segment_dimension, segments_after.segment_dimension)
-            as segment_dimension,
-        segments_before.segment_value as from_value,
-        segments_after.segment_value as to_value
-    from segments_before
-    full outer join segments_after
-        on segments_before.as_of_date = segments_after.as_of_date
-        and segments_before.customer_id = segments_after.customer_id
-        and segments_before.segment_dimension = segments_after.segment_dimension
+        period_dates.previous_as_of_date,
+        period_dates.as_of_date,
+        segments.customer_id,
+        segments.segment_dimension,
+        max(case when segments.as_of_date = period_dates.previous_as_of_date then segments.segment_value end)
+            as from_value,
+        max(case when segments.as_of_date = period_dates.as_of_date then segments.segment_value end)
+            as to_value
+    from period_dates
+    inner join segments
+        on period_dates.segment_date = segments.as_of_date
+    group by
+        period_dates.previous_as_of_date,
+        period_dates.as_of_date,
+        segments.customer_id,
+        segments.segment_dimension
 
 ),
 

@@ -6,21 +6,21 @@
 -#}
 with
 
-{{ import_models({'customers': 'customers'}) }},
+{{ import_models({'customers': 'customers', 'customer_referrals': 'int_customer_referrals'}) }},
 
 referred as (
 
     select
-        referred_by_customer_id as customer_id,
+        customer_referrals.referrer_customer_id as customer_id,
         count(*) as count_referred_customers,
-        sum(case when count_purchases > 0 then 1 else 0 end) as count_referred_purchasers,
-        sum(realised_revenue) as referred_realised_revenue,
-        sum(realised_profit) as referred_realised_profit,
-        sum(total_lifetime_value) as referred_total_lifetime_value
-    from customers
-    where referred_by_customer_id is not null
-        and referred_by_customer_id <> customer_id
-    group by referred_by_customer_id
+        sum(case when customers.count_purchases > 0 then 1 else 0 end) as count_referred_purchasers,
+        sum(customers.realised_revenue) as referred_realised_revenue,
+        sum(customers.realised_profit) as referred_realised_profit,
+        sum(customers.total_lifetime_value) as referred_total_lifetime_value
+    from customer_referrals
+    inner join customers
+        on customer_referrals.referred_customer_id = customers.customer_id
+    group by customer_referrals.referrer_customer_id
 
 ),
 
