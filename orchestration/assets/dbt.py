@@ -370,10 +370,12 @@ def build_dbt_assets(manifest: Manifest, settings: Settings) -> AssetsDefinition
             finished, error = read_to_the_end(
                 with_raw_table_checks(invocation, manifest, context, checks_to_report)
             )
+            if error is not None:
+                # dbt may still hold the warehouse: the events as they are, then the error.
+                yield from finished
+                raise error
             events = DbtEventIterator(iter(finished), invocation).fetch_row_counts()
             yield from with_built_metadata(events, invocation)
-            if error is not None:
-                raise error
         if reads_raw:
             record_state(run_settings.build_path, raw_state)
 
