@@ -30,27 +30,27 @@ threads they add up to more than the wall time of the nodes). With
 empty warehouse, for comparison. The machine's load average is printed
 before and after: figures taken on a busy machine are not comparable.
 
-Figures (2026-12-02, 2 cores shared with other builds, load average 1.4-3,
-first run on an empty warehouse; before = the code before this benchmark
-was added, with its second dbt build for campaign_effect):
+Figures (2026-12-02 17:05 UTC, this machine idle: load average 0.7-1.2,
+first run on an empty warehouse; 83 models, 11 seeds, 403 data tests):
 
-    phase                        before            after
-    code location load            8.2 s     9.1 s (3.6 s warm)
-    run set-up                   10.7 s            8.0 s
-    dbt step(s)           51.8 + 10.7 s           36.6 s
-      dbt start-up, parse  9.3 +  8.1 s            6.0 s
-      dbt nodes           34.9 +  0.9 s           27.3 s
-    campaigns, publish      3.2 + 1.6 s      1.4 + 0.6 s
-    total wall                   90.5 s           59.8 s
-    CPU Python / dbt      23.2 / 45.0 s    19.9 / 26.7 s
-    dbt build alone                   -           32.3 s
+    code location load                4.8 s
+    run set-up                       10.7 s
+    dbt step                         53.9 s
+      before the dbt process          2.3 s
+      dbt start-up, parse             5.0 s
+      dbt nodes                      28.1 s
+      after the last node            18.5 s  (row counts, column schemas,
+                                              headlines, storing ~500 events)
+    campaigns, publish          2.7 + 1.2 s
+    total wall                       77.8 s
+    CPU Python / dbt          34.1 / 39.5 s
 
-Where the rest goes: dbt's nodes (about 27 s wall; 44 s summed over the two
-threads: models 26 s, 259 data tests 18 s); Dagster's run record in
-DAGSTER_HOME (about a thousand events, three per dbt test, each written and
-committed to SQLite on its own: about 10 s of the Python CPU, measured
-against an in-memory instance); importing Dagster, dagster-dbt and dbt (4-5
-CPU seconds).
+Where the rest goes: dbt's nodes (28 s wall; 47 s summed over the two
+threads: models 25 s, data tests 23 s); Dagster's run record in
+DAGSTER_HOME (three events per dbt test, each written and committed to
+SQLite on its own: in a py-spy profile, about two thirds of the 18 s after
+the last node, the metadata queries the rest); importing Dagster,
+dagster-dbt and dbt (4-5 CPU seconds).
 
 What the Dagster UI's metadata costs (row counts, column schemas, headline
 numbers and charts on the marts), on the sample with today's marts, the same
