@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from orchestration.campaigns.engine import HISTORY_COLUMNS
 from sample_generator.generator import COLUMNS
 
 # The earlier waves planted in the sample: (wave date, campaign, priority,
@@ -29,15 +30,6 @@ EARLIER_WAVES = (
     (date(2026, 6, 1), "latent_loyalty_convenience", 4, "sms"),
     (date(2026, 7, 6), "win_back_high_value", 2, "phone"),
 )
-HISTORY_COLUMNS = [
-    "campaign",
-    "wave_date",
-    "customer_id",
-    "assignment",
-    "priority",
-    "as_of_date",
-    "channel",
-]
 WAVE_SIZE = 1000
 # Who the earlier waves contacted: customers whose planted pattern one more
 # purchase does not blur (no cycle, no loyalty class built on how rarely
