@@ -213,3 +213,11 @@ def test_a_list_carries_its_campaign_columns(wave_folder):
         < titles.index("favourite_category / 最常购买品类")
         < titles.index("full_name / 姓名")
     )
+
+
+def test_the_wave_log_counts_people_in_words():
+    from orchestration.assets.campaigns import customers_text
+
+    assert customers_text(1) == "1 customer"
+    assert customers_text(0) == "0 customers"
+    assert customers_text(5000) == "5,000 customers"

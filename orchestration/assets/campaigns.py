@@ -63,6 +63,11 @@ class StaleDataError(Failure):
     """The data is older than max_data_age_days at wave time: no list is made."""
 
 
+def customers_text(count: int) -> str:
+    """`1 customer`, `5,000 customers`: how the wave's log counts people."""
+    return f"{count:,} customer{'' if count == 1 else 's'}"
+
+
 def check_data_age(
     as_of_date: date | None, wave_date: date, max_age_days: int, allow_stale: bool
 ) -> str | None:
@@ -208,7 +213,7 @@ def build_campaign_wave(
         ).to_csv(folder / "held_back.csv", index=False, encoding="utf-8-sig")
         if held_back:
             context.log.warning(
-                f"{len(held_back)} customers held back from every list until their consent "
+                f"{customers_text(len(held_back))} held back from every list until their consent "
                 f"or suppression rows are fixed (consent fails closed): "
                 f"{reasons_text(held_back_by_reason)} -> {folder / 'held_back.csv'}"
             )
@@ -217,7 +222,7 @@ def build_campaign_wave(
             frame = exports[wave.campaign.name]
             by_tier = frame["value_tier"].value_counts().sort_index()
             context.log.info(
-                f"{wave.campaign.name}: {wave.count_treatment} customers to contact "
+                f"{wave.campaign.name}: {customers_text(wave.count_treatment)} to contact "
                 f"-> {folder / (wave.campaign.name + '.xlsx')} (.csv, .parquet); "
                 f"{wave.count_holdout + wave.count_global_control} held out "
                 f"-> {holdout_files['csv']}; data as of {as_of_date}"
