@@ -29,3 +29,4 @@
 {% macro confidence_bounds(estimate, standard_error, name) %}{{ estimate }} as {{ name }}_lower, {{ estimate }} as {{ name }}_upper{% endmacro %}
 {% macro welch_standard_error(variance, group_a, group_b) %}sqrt({{ group_a }}.{{ variance }}){% endmacro %}
 {% macro empty_text_columns(names) %}cast(null as varchar) as {{ names[0] }}{% endmacro %}
+{% macro survey_answer_counts() %}count(*) as count_responses{% endmacro %}

@@ -102,7 +102,6 @@ responses_by_segment as (
         responses_in_scope.customer_id,
         responses_in_scope.csat_score,
         responses_in_scope.nps_score,
-        responses_in_scope.is_satisfied,
         returns_after_response.has_come_back
     from responses_in_scope
     inner join customer_segments
@@ -118,15 +117,7 @@ aggregated as (
         survey_month,
         segment_dimension,
         segment_value,
-        count(*) as count_responses,
-        count(distinct customer_id) as count_respondents,
-        count(csat_score) as count_csat_answers,
-        avg(csat_score * 1.0) as avg_csat_score,
-        sum(case when is_satisfied then 1 else 0 end) as count_satisfied,
-        count(nps_score) as count_nps_answers,
-        sum(case when nps_score >= {{ var('nps_promoter_min') }} then 1 else 0 end) as count_promoters,
-        sum(case when nps_score <= {{ var('nps_detractor_max') }} then 1 else 0 end)
-            as count_detractors,
+        {{ survey_answer_counts() }},
         count(has_come_back) as count_satisfied_judged,
         sum(case when not has_come_back then 1 else 0 end) as count_satisfied_not_returned
     from responses_by_segment

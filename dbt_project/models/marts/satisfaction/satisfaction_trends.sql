@@ -55,23 +55,13 @@ aggregated as (
     select
         survey_month,
         value_tier,
-        count(*) as count_responses,
-        count(distinct customer_id) as count_respondents,
-        count(csat_score) as count_csat_answers,
-        avg(csat_score * 1.0) as avg_csat_score,
-        sum(case when csat_score >= {{ var('csat_satisfied_min') }} then 1 else 0 end)
-            as count_satisfied,
-        count(nps_score) as count_nps_answers,
-        sum(case when nps_score >= {{ var('nps_promoter_min') }} then 1 else 0 end)
-            as count_promoters,
+        {{ survey_answer_counts() }},
         sum(case
             when nps_score > {{ var('nps_detractor_max') }}
                 and nps_score < {{ var('nps_promoter_min') }}
                 then 1
             else 0
-        end) as count_passives,
-        sum(case when nps_score <= {{ var('nps_detractor_max') }} then 1 else 0 end)
-            as count_detractors
+        end) as count_passives
     from by_tier_and_all
     group by survey_month, value_tier
 
