@@ -1,0 +1,43 @@
+"""Fit the chosen purchase model and Gamma-Gamma on the per-customer summary (one row).
+
+The purchase model (BG/NBD, MBG/NBD or Pareto/NBD) is the one
+int_clv_model_validation chose: the lowest holdout error, or the one var
+clv_purchase_model pins; choice_reason says which and why. Gamma-Gamma is
+fitted, as the literature defines it, on the mean spend (net revenue) per
+repeat purchase day of repeat customers; margin and cost to serve are
+applied afterwards (int_customers_predicted_value). The estimators live in
+orchestration.clv (tested against the reference implementation there).
+
+With fewer customers than var clv_min_customers_to_fit (or fewer repeat
+customers than var clv_min_repeat_customers_to_fit) nothing is fitted and the
+row says so: customer_lifetime_value then uses the simple estimate for
+everyone. A fit that does not converge or gives absurd parameters fails the
+build. When customers barely differ in their dropout probability, BG/NBD's
+and MBG/NBD's best fit is the limit a, b -> infinity (dropout_model =
+same_for_everyone): a and b are then null and dropout_probability is
+everyone's.
+
+The body is one call to orchestration.clv.tables.model_fit (pandas in,
+pandas out, no engine call), the one code path for its maths.
+"""
+
+from orchestration.clv.tables import ClvConfig, model_fit
+
+
+def clv_config(dbt):
+    """The vars (the model's config in its YAML); dbt passes those it sees called by name."""
+    return ClvConfig.from_values(
+        min_customers_to_fit=dbt.config.get("clv_min_customers_to_fit"),
+        min_repeat_customers_to_fit=dbt.config.get("clv_min_repeat_customers_to_fit"),
+        holdout_weeks=dbt.config.get("clv_holdout_weeks"),
+        purchase_model=dbt.config.get("clv_purchase_model"),
+        horizon_months=dbt.config.get("clv_horizon_months"),
+        annual_discount_rate=dbt.config.get("clv_annual_discount_rate"),
+    )
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    summary = dbt.ref("int_customers_clv_summary").df()
+    validation = dbt.ref("int_clv_model_validation").df()
+    return model_fit(summary, validation, clv_config(dbt))

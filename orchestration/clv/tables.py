@@ -1,0 +1,428 @@
+"""The predictive CLV tables from pandas DataFrames, whatever engine holds the data.
+
+Three functions, one per table, each a DataFrame in and a DataFrame out;
+`clv_tables` runs them in order. They are the one code path for the maths
+of the marts' predictions: the dbt Python models int_clv_model_validation,
+int_clv_model_fit and int_customers_predicted_value each read their inputs
+and call one of them, and code that reads the same inputs from another
+engine can call them too.
+
+Inputs are sorted here (customer, then purchase date): the engines return
+rows in no defined order, and sums taken in another order move the fitted
+optimum in the 7th digit from one build to the next.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from orchestration.clv.bgnbd import BgNbdFit
+from orchestration.clv.discounting import discounted_value_of_purchases
+from orchestration.clv.errors import ClvFitError
+from orchestration.clv.gamma_gamma import GammaGammaFit, expected_average_value, fit_gamma_gamma
+from orchestration.clv.holdout import holdout_observations
+from orchestration.clv.mbgnbd import MbgNbdFit
+from orchestration.clv.models import fit_purchase_model, probability_alive
+from orchestration.clv.pareto_nbd import ParetoNbdFit
+from orchestration.clv.validation import choose_model, compare_models
+
+# The purchase model when the holdout validation is skipped and none is pinned.
+DEFAULT_MODEL = "mbgnbd"
+WEEKS_PER_MONTH = 52.1775 / 12
+
+VALIDATION_COLUMNS = {
+    "as_of_date": "object",
+    "calibration_end_date": "object",
+    "holdout_weeks": "float64",
+    "purchase_model": "string",
+    "status": "string",
+    "message": "string",
+    "comparison": "string",
+    "frequency_bucket": "string",
+    "week_index": "Int32",
+    "is_holdout": "boolean",
+    "count_customers": "Int32",
+    "actual_repeat_purchases": "float64",
+    "expected_repeat_purchases": "float64",
+    "actual_cumulative_repeat_purchases": "float64",
+    "expected_cumulative_repeat_purchases": "float64",
+    "mean_absolute_error": "float64",
+    "root_mean_squared_error": "float64",
+    "total_bias": "float64",
+    "is_chosen": "boolean",
+    "choice_reason": "string",
+}
+
+PREDICTION_COLUMNS = [
+    "customer_id",
+    "potential_value_method",
+    "probability_active",
+    "expected_purchases",
+    "expected_spend_per_purchase",
+    "expected_margin_per_purchase",
+    "potential_value",
+]
+
+
+@dataclass(frozen=True)
+class ClvConfig:
+    """The dbt vars the three tables depend on (dbt_project.yml, "Customer value")."""
+
+    min_customers_to_fit: int
+    min_repeat_customers_to_fit: int
+    holdout_weeks: float
+    purchase_model: str | None
+    horizon_months: int
+    annual_discount_rate: float
+
+    @classmethod
+    def from_values(cls, **values) -> ClvConfig:
+        """From the vars as dbt hands them over (text); an empty purchase model is none."""
+        return cls(
+            min_customers_to_fit=int(values["min_customers_to_fit"]),
+            min_repeat_customers_to_fit=int(values["min_repeat_customers_to_fit"]),
+            holdout_weeks=float(values["holdout_weeks"]),
+            purchase_model=str(values.get("purchase_model") or "").strip() or None,
+            horizon_months=int(values["horizon_months"]),
+            annual_discount_rate=float(values["annual_discount_rate"]),
+        )
+
+
+# ---- int_clv_model_validation ---------------------------------------------
+
+
+def _validation_frame(rows: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=list(VALIDATION_COLUMNS))
+    for name, dtype in VALIDATION_COLUMNS.items():
+        if dtype != "object":
+            frame[name] = frame[name].astype(dtype)
+    return frame
+
+
+def model_validation(as_of_date, purchase_days: pd.DataFrame, config: ClvConfig) -> pd.DataFrame:
+    """Holdout validation of the purchase models and the choice of one (int_clv_model_validation).
+
+    purchase_days: customer_id, purchase_date, purchase_number (one row per
+    customer and purchase day, int_customer_purchase_days).
+    """
+    holdout_weeks = config.holdout_weeks
+    min_customers, min_repeat = config.min_customers_to_fit, config.min_repeat_customers_to_fit
+    pinned = config.purchase_model
+    as_of_date = pd.Timestamp(as_of_date)
+    calibration_end = as_of_date - pd.Timedelta(days=round(7 * holdout_weeks))
+    days = purchase_days[["customer_id", "purchase_date", "purchase_number"]].sort_values(
+        ["customer_id", "purchase_date"], kind="stable", ignore_index=True
+    )
+    common = {
+        "as_of_date": as_of_date.date(),
+        "calibration_end_date": calibration_end.date(),
+        "holdout_weeks": holdout_weeks,
+    }
+
+    observations = holdout_observations(days, calibration_end, as_of_date, holdout_weeks)
+    count_calibration = len(observations.frequency)
+    count_repeat = int((observations.frequency > 0).sum())
+    reason = ""
+    if count_calibration < min_customers or count_repeat < min_repeat:
+        reason = (
+            f"Holdout validation skipped: {count_calibration} customers had bought by the "
+            f"calibration end {calibration_end.date()} (the as-of date minus var "
+            f"clv_holdout_weeks = {holdout_weeks:g} weeks), {count_repeat} of them more than "
+            f"once; fitting needs at least {min_customers} (var clv_min_customers_to_fit) and "
+            f"{min_repeat} (var clv_min_repeat_customers_to_fit). A longer history or a "
+            "shorter holdout makes it possible."
+        )
+    validations = []
+    if not reason:
+        validations = compare_models(observations, min_customers=min_customers)
+        if not any(validation.status == "fitted" for validation in validations):
+            reason = "Holdout validation: no model could be fitted on the calibration period. " + (
+                " ".join(f"{v.model}: {v.message}" for v in validations)
+            )
+    if reason:
+        chosen = pinned or DEFAULT_MODEL
+        why = (
+            f"{chosen}: pinned by var clv_purchase_model. {reason}"
+            if pinned
+            else f"{chosen}: the default without a holdout validation (MBG/NBD lets a customer "
+            f"drop out right after the first purchase). {reason}"
+        )
+        return _validation_frame(
+            [
+                {
+                    **common,
+                    "purchase_model": chosen,
+                    "status": "skipped",
+                    "message": reason,
+                    "comparison": "summary",
+                    "is_chosen": True,
+                    "choice_reason": why,
+                }
+            ]
+        )
+    try:
+        choice = choose_model(validations, pinned=pinned)
+    except ClvFitError as error:
+        raise ClvFitError(f"{error} (var clv_purchase_model)") from error
+
+    rows = []
+    for validation in validations:
+        summary = validation.summary_row()
+        is_chosen = validation.model == choice.model
+        rows.append(
+            {
+                **common,
+                "purchase_model": validation.model,
+                "status": validation.status,
+                "message": validation.message,
+                "comparison": "summary",
+                "count_customers": summary["count_customers"],
+                "actual_repeat_purchases": summary["total_actual_holdout_purchases"],
+                "expected_repeat_purchases": summary["total_expected_holdout_purchases"]
+                if validation.status == "fitted"
+                else np.nan,
+                "mean_absolute_error": summary["mean_absolute_error"],
+                "root_mean_squared_error": summary["root_mean_squared_error"],
+                "total_bias": summary["total_bias"],
+                "is_chosen": is_chosen,
+                "choice_reason": choice.reason if is_chosen else "",
+            }
+        )
+        if validation.status != "fitted":
+            continue
+        for bucket in validation.buckets.rows():
+            rows.append(
+                {
+                    **common,
+                    "purchase_model": validation.model,
+                    "status": validation.status,
+                    "comparison": "frequency_bucket",
+                    "frequency_bucket": bucket["frequency_bucket"],
+                    "count_customers": bucket["count_customers"],
+                    "actual_repeat_purchases": bucket["actual_mean_holdout_purchases"],
+                    "expected_repeat_purchases": bucket["expected_mean_holdout_purchases"],
+                    "is_chosen": is_chosen,
+                }
+            )
+        for week in validation.tracking.rows():
+            rows.append(
+                {
+                    **common,
+                    "purchase_model": validation.model,
+                    "status": validation.status,
+                    "comparison": "week",
+                    "week_index": week["week_index"],
+                    "is_holdout": week["is_holdout"],
+                    "actual_repeat_purchases": week["actual_repeat_purchases"],
+                    "expected_repeat_purchases": week["expected_repeat_purchases"],
+                    "actual_cumulative_repeat_purchases": week[
+                        "actual_cumulative_repeat_purchases"
+                    ],
+                    "expected_cumulative_repeat_purchases": week[
+                        "expected_cumulative_repeat_purchases"
+                    ],
+                    "is_chosen": is_chosen,
+                }
+            )
+    return _validation_frame(rows)
+
+
+# ---- int_clv_model_fit ----------------------------------------------------
+
+
+def _purchase_model_columns(fit) -> dict:
+    if fit.model == "pareto_nbd":
+        return {
+            "purchase_model_s": fit.s,
+            "purchase_model_beta": fit.beta,
+            "dropout_model": "exponential_lifetime",
+        }
+    same = fit.same_dropout_for_everyone
+    return {
+        # a = b = infinity: every customer drops out with the same probability.
+        "purchase_model_a": None if same else fit.a,
+        "purchase_model_b": None if same else fit.b,
+        "dropout_model": "same_for_everyone" if same else "beta",
+        "dropout_probability": fit.p if same else fit.a / (fit.a + fit.b),
+    }
+
+
+def model_fit(summary: pd.DataFrame, validation: pd.DataFrame, config: ClvConfig) -> pd.DataFrame:
+    """One row: the chosen purchase model and Gamma-Gamma fitted (int_clv_model_fit).
+
+    summary: int_customers_clv_summary; validation: model_validation's table
+    (its chosen summary row names the purchase model).
+    """
+    min_customers = config.min_customers_to_fit
+    min_repeat_customers = config.min_repeat_customers_to_fit
+    summary = summary.sort_values("customer_id", kind="stable", ignore_index=True)
+    chosen = validation[(validation["comparison"] == "summary") & validation["is_chosen"]].iloc[0]
+    repeat = summary[(summary["frequency"] > 0) & (summary["mean_repeat_spend"] > 0)]
+    as_of_date = summary["as_of_date"].max() if len(summary) else None
+
+    row = {
+        "as_of_date": as_of_date,
+        "count_customers": len(summary),
+        "count_repeat_customers": int((summary["frequency"] > 0).sum()),
+        "count_gamma_gamma_customers": len(repeat),
+        "status": "fitted",
+        "status_message": "",
+        "purchase_model": chosen["purchase_model"],
+        "purchase_model_reason": chosen["choice_reason"],
+        "purchase_model_r": None,
+        "purchase_model_alpha": None,
+        "purchase_model_a": None,
+        "purchase_model_b": None,
+        "purchase_model_s": None,
+        "purchase_model_beta": None,
+        "dropout_model": None,
+        "dropout_probability": None,
+        "purchase_model_log_likelihood": None,
+        "gamma_gamma_p": None,
+        "gamma_gamma_q": None,
+        "gamma_gamma_v": None,
+        "gamma_gamma_log_likelihood": None,
+        "fit_seconds": 0.0,
+    }
+    if len(summary) < min_customers or len(repeat) < min_repeat_customers:
+        row["status"] = "not_fitted_too_few_customers"
+        row["status_message"] = (
+            f"{len(summary)} customers ({len(repeat)} with repeat purchases); the models need "
+            f"at least {min_customers} (var clv_min_customers_to_fit) and "
+            f"{min_repeat_customers} (var clv_min_repeat_customers_to_fit). Every customer "
+            "uses the simple estimate."
+        )
+    else:
+        started = time.perf_counter()
+        purchase_fit = fit_purchase_model(
+            chosen["purchase_model"],
+            summary["frequency"].to_numpy(dtype=float),
+            summary["recency_weeks"].to_numpy(dtype=float),
+            summary["age_weeks"].to_numpy(dtype=float),
+        )
+        gamma_gamma = fit_gamma_gamma(
+            repeat["frequency"].to_numpy(dtype=float),
+            repeat["mean_repeat_spend"].to_numpy(dtype=float),
+        )
+        row.update(
+            purchase_model_r=purchase_fit.r,
+            purchase_model_alpha=purchase_fit.alpha,
+            purchase_model_log_likelihood=purchase_fit.log_likelihood,
+            gamma_gamma_p=gamma_gamma.p,
+            gamma_gamma_q=gamma_gamma.q,
+            gamma_gamma_v=gamma_gamma.v,
+            gamma_gamma_log_likelihood=gamma_gamma.log_likelihood,
+            **_purchase_model_columns(purchase_fit),
+        )
+        row["fit_seconds"] = time.perf_counter() - started
+    frame = pd.DataFrame([row])
+    text_columns = ["status", "status_message", "purchase_model", "purchase_model_reason"]
+    text_columns.append("dropout_model")
+    float_columns = [
+        name
+        for name in row
+        if name.startswith(("purchase_model_", "dropout_probability", "gamma_gamma_"))
+        and name not in text_columns
+    ]
+    frame[float_columns] = frame[float_columns].astype("float64")
+    frame[text_columns] = frame[text_columns].astype("string")
+    count_columns = ["count_customers", "count_repeat_customers", "count_gamma_gamma_customers"]
+    frame[count_columns] = frame[count_columns].astype("int32")
+    frame["as_of_date"] = pd.to_datetime(frame["as_of_date"]).dt.date
+    return frame
+
+
+# ---- int_customers_predicted_value ----------------------------------------
+
+
+def _purchase_fit(fit_row):
+    if fit_row["purchase_model"] == "pareto_nbd":
+        return ParetoNbdFit.from_parameters(
+            r=fit_row["purchase_model_r"],
+            alpha=fit_row["purchase_model_alpha"],
+            s=fit_row["purchase_model_s"],
+            beta=fit_row["purchase_model_beta"],
+        )
+    fit_class = MbgNbdFit if fit_row["purchase_model"] == "mbgnbd" else BgNbdFit
+    return fit_class.from_parameters(
+        r=fit_row["purchase_model_r"],
+        alpha=fit_row["purchase_model_alpha"],
+        a=fit_row["purchase_model_a"],
+        b=fit_row["purchase_model_b"],
+        p=fit_row["dropout_probability"],
+    )
+
+
+def predicted_value(summary: pd.DataFrame, fit: pd.DataFrame, config: ClvConfig) -> pd.DataFrame:
+    """Per-customer predictions from the fit's one row (int_customers_predicted_value)."""
+    fit_row = fit.iloc[0]
+    summary = summary.sort_values("customer_id", kind="stable", ignore_index=True)
+    if fit_row["status"] != "fitted" or summary.empty:
+        return pd.DataFrame(
+            {name: pd.Series(dtype="float64") for name in PREDICTION_COLUMNS}
+        ).astype({"customer_id": "string", "potential_value_method": "string"})
+
+    purchase_fit = _purchase_fit(fit_row)
+    gamma_gamma = GammaGammaFit.from_parameters(
+        p=fit_row["gamma_gamma_p"], q=fit_row["gamma_gamma_q"], v=fit_row["gamma_gamma_v"]
+    )
+    frequency = summary["frequency"].to_numpy(dtype=float)
+    recency = summary["recency_weeks"].to_numpy(dtype=float)
+    age = summary["age_weeks"].to_numpy(dtype=float)
+    own_spend = summary["mean_repeat_spend"].to_numpy(dtype=float)
+    margin_rate = summary["margin_rate"].to_numpy(dtype=float)
+    cost_to_serve = summary["cost_to_serve_per_purchase"].to_numpy(dtype=float)
+
+    has_repeat = (frequency > 0) & (own_spend > 0)
+    spend = np.where(
+        has_repeat,
+        expected_average_value(gamma_gamma, frequency, np.where(has_repeat, own_spend, 1.0)),
+        expected_average_value(gamma_gamma, 0.0, 0.0),
+    )
+    margin = spend * margin_rate - cost_to_serve
+    method = np.where(
+        margin <= 0,
+        "negative_margin_after_cost_to_serve",
+        np.where(has_repeat, "model_gamma_gamma_spend", "model_population_spend"),
+    )
+    value, purchases = discounted_value_of_purchases(
+        purchase_fit,
+        frequency,
+        recency,
+        age,
+        margin_per_purchase=margin,
+        horizon_periods_per_month=WEEKS_PER_MONTH,
+        horizon_months=config.horizon_months,
+        annual_discount_rate=config.annual_discount_rate,
+    )
+    return pd.DataFrame(
+        {
+            "customer_id": summary["customer_id"].astype("string"),
+            "potential_value_method": pd.Series(method, dtype="string"),
+            "probability_active": probability_alive(purchase_fit, frequency, recency, age),
+            "expected_purchases": purchases,
+            "expected_spend_per_purchase": spend,
+            "expected_margin_per_purchase": margin,
+            "potential_value": value,
+        }
+    )
+
+
+# ---- all three ------------------------------------------------------------
+
+
+def clv_tables(
+    as_of_date, purchase_days: pd.DataFrame, summary: pd.DataFrame, config: ClvConfig
+) -> dict[str, pd.DataFrame]:
+    """The three tables, by model name, made as the three dbt Python models make them."""
+    validation = model_validation(as_of_date, purchase_days, config)
+    fit = model_fit(summary, validation, config)
+    return {
+        "int_clv_model_validation": validation,
+        "int_clv_model_fit": fit,
+        "int_customers_predicted_value": predicted_value(summary, fit, config),
+    }
