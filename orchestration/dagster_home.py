@@ -30,6 +30,16 @@ run_launcher:
   module: orchestration.run_launcher
   class: LocalRunLauncher
 """,
+    # Dagster's SQLite event log in its usual files, with one connection kept
+    # open per file instead of one per event (orchestration/event_storage.py).
+    "event_log_storage": """\
+event_log_storage:
+  module: orchestration.event_storage
+  class: ProjectSqliteEventLogStorage
+  config:
+    dagster_home:
+      env: DAGSTER_HOME
+""",
     # The daemon marks a run whose process died (kill -9, out of memory, a
     # reboot) failed within a poll interval, so the queue goes on; a run not
     # started within start_timeout_seconds fails too.
@@ -61,13 +71,18 @@ def dagster_yaml(overrides: dict[str, str] | None = None) -> str:
 
 
 def update_dagster_yaml(path: Path) -> list[str]:
-    """Write the project's dagster.yaml at path, or append the sections it lacks; return those."""
+    """Write the project's dagster.yaml at path, or append the sections it lacks; return those.
+
+    A file that configures Dagster's `storage` keeps it (no event_log_storage is added).
+    """
     if not path.exists():
         path.write_text(dagster_yaml(), encoding="utf-8")
         return list(DAGSTER_YAML_SECTIONS)
     text = path.read_text(encoding="utf-8")
     present = yaml.safe_load(text) or {}
-    missing = [key for key in DAGSTER_YAML_SECTIONS if key not in present]
+    missing = [
+        key for key in DAGSTER_YAML_SECTIONS if key not in present and not _conflicts(key, present)
+    ]
     if missing:
         separator = "" if not text or text.endswith("\n") else "\n"
         path.write_text(
@@ -75,6 +90,11 @@ def update_dagster_yaml(path: Path) -> list[str]:
             encoding="utf-8",
         )
     return missing
+
+
+def _conflicts(section: str, present: dict) -> bool:
+    """Dagster refuses an event_log_storage section beside a `storage` section."""
+    return section == "event_log_storage" and "storage" in present
 
 
 def ensure_dagster_home(settings: Settings) -> Path:

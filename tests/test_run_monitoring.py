@@ -40,9 +40,11 @@ def _wait_for(condition, seconds: float, what: str, log: Path):
     raise AssertionError(f"timed out waiting for {what}; daemon log:\n{log.read_text()[-4000:]}")
 
 
-def test_a_killed_run_is_marked_failed_and_the_next_queued_run_starts(tmp_path):
+def test_a_killed_run_is_marked_failed_and_the_next_queued_run_starts(tmp_path, monkeypatch):
     home = tmp_path / "dagster_home"
     home.mkdir()
+    # The event log storage of dagster.yaml finds its files through DAGSTER_HOME.
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
     (home / "dagster.yaml").write_text(dagster_yaml({"run_monitoring": FAST_MONITORING}))
     assert "poll_interval_seconds: 1\n" in (home / "dagster.yaml").read_text()
     pids = tmp_path / "pids"
@@ -147,14 +149,15 @@ def test_a_killed_run_is_marked_failed_and_the_next_queued_run_starts(tmp_path):
         log.close()
 
 
-def test_an_existing_dagster_yaml_gets_the_sections_it_lacks(tmp_path):
+def test_an_existing_dagster_yaml_gets_the_sections_it_lacks(tmp_path, monkeypatch):
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
     path = tmp_path / "dagster.yaml"
     # As an earlier version wrote it, with a setting of the user's own.
     path.write_text(
         "telemetry:\n  enabled: false\nrun_queue:\n  max_concurrent_runs: 1\n"
         "run_monitoring:\n  enabled: true\n  poll_interval_seconds: 5\n"
     )
-    assert update_dagster_yaml(path) == ["run_launcher", "retention"]
+    assert update_dagster_yaml(path) == ["run_launcher", "event_log_storage", "retention"]
     config = yaml.safe_load(path.read_text())
     assert config["run_launcher"] == {
         "module": "orchestration.run_launcher",
@@ -163,6 +166,12 @@ def test_an_existing_dagster_yaml_gets_the_sections_it_lacks(tmp_path):
     assert config["run_monitoring"] == {"enabled": True, "poll_interval_seconds": 5}
     assert config["retention"]["sensor"]["purge_after_days"]["skipped"] == 7
     assert update_dagster_yaml(path) == []
+    # A file that configures Dagster's storage keeps it: no event_log_storage beside it.
+    other = tmp_path / "other.yaml"
+    other.write_text("storage:\n  sqlite:\n    base_dir: /srv/dagster\n")
+    assert "event_log_storage" not in update_dagster_yaml(other)
+    assert "event_log_storage" not in yaml.safe_load(other.read_text())
     with DagsterInstance.from_config(str(tmp_path)) as instance:
         assert type(instance.run_launcher).__name__ == "LocalRunLauncher"
+        assert type(instance.event_log_storage).__name__ == "ProjectSqliteEventLogStorage"
         assert instance.run_monitoring_enabled

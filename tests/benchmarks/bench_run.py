@@ -30,27 +30,32 @@ threads they add up to more than the wall time of the nodes). With
 empty warehouse, for comparison. The machine's load average is printed
 before and after: figures taken on a busy machine are not comparable.
 
-Figures (2026-12-02 17:05 UTC, this machine idle: load average 0.7-1.2,
-first run on an empty warehouse; 83 models, 11 seeds, 403 data tests):
+Figures (2026-12-02 18:40 UTC, this machine shared with other sessions:
+load average 8-10 during the run, so wall times are about twice an idle
+machine's; CPU seconds compare better. First run on an empty warehouse;
+83 models, 11 seeds, 403 data tests):
 
-    code location load                4.8 s
-    run set-up                       10.7 s
-    dbt step                         53.9 s
-      before the dbt process          2.3 s
-      dbt start-up, parse             5.0 s
-      dbt nodes                      28.1 s
-      after the last node            18.5 s  (row counts, column schemas,
-                                              headlines, storing ~500 events)
-    campaigns, publish          2.7 + 1.2 s
-    total wall                       77.8 s
-    CPU Python / dbt          34.1 / 39.5 s
+    code location load                7.5 s
+    run set-up                        6.9 s
+    observe raw files                 1.7 s
+    dbt step                         64.2 s
+      before the dbt process          3.9 s
+      dbt start-up, parse             6.2 s
+      dbt nodes                      40.6 s
+      after the last node            13.6 s  (row counts, column schemas,
+                                              headlines, storing ~1,000 events)
+    campaigns, publish          2.9 + 3.1 s
+    total wall                       94.9 s
+    CPU Python / dbt          19.1 / 31.6 s
 
-Where the rest goes: dbt's nodes (28 s wall; 47 s summed over the two
-threads: models 25 s, data tests 23 s); Dagster's run record in
-DAGSTER_HOME (three events per dbt test, each written and committed to
-SQLite on its own: in a py-spy profile, about two thirds of the 18 s after
-the last node, the metadata queries the rest); importing Dagster,
-dagster-dbt and dbt (4-5 CPU seconds).
+Where the rest goes: dbt's nodes (models 40 s, data tests 27 s summed over
+the two threads); Dagster's events, about 1,600 a run (three per dbt test:
+check planned at run set-up, step output, check result), now stored through
+connections kept open (orchestration/event_storage.py; Dagster's own
+storage opened, committed with an fsync and closed a SQLite connection per
+event: the Python process's CPU went from 37.9 to 19.1 s, run set-up from
+45 to 7 s and the tail after dbt's last node from 66 to 14 s, at load 4-10);
+importing Dagster, dagster-dbt and dbt (4-5 CPU seconds).
 
 What the Dagster UI's metadata costs (row counts, column schemas, headline
 numbers and charts on the marts), on the sample with today's marts, the same
