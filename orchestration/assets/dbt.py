@@ -2,7 +2,7 @@
 tables) as asset checks."""
 
 import contextlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from dagster import (
@@ -35,7 +35,6 @@ from dagster_dbt.asset_utils import (
     get_checks_on_sources_upstream_of_selected_assets,
 )
 from dagster_dbt.core.dbt_cli_event import DbtCliEventMessage
-from dagster_dbt.core.dbt_event_iterator import DbtEventIterator
 
 from orchestration.headlines import HEADLINES
 from orchestration.project import Manifest, raw_tables
@@ -184,15 +183,18 @@ def _model_name(event: Output) -> str | None:
     return str(getattr(unique_id, "value", unique_id)).rsplit(".", 1)[-1]
 
 
-def with_built_metadata(events: Iterable[Any], invocation: DbtCliInvocation) -> Iterator[Any]:
-    """The dbt events, each materialization with its relation's column schema, and each
-    headline mart's numbers and charts.
+def with_built_metadata(events: Sequence[Any], invocation: DbtCliInvocation) -> Iterator[Any]:
+    """The dbt events, each materialization with its table's row count and its relation's
+    column schema, and each headline mart's numbers and charts.
 
     Read through the invocation's dbt adapter once dbt has finished (one
-    connection, any engine): the column schemas of every relation in one
-    query rather than dagster-dbt's fetch_column_metadata, which runs dbt's
-    get_columns_in_relation macro per relation (a tenth of a make run's
-    CPU on the sample, measured with tests/benchmarks/bench_run.py).
+    connection, any engine): the row counts of every table built in one
+    query, and the column schemas of every relation in another, rather than
+    dagster-dbt's fetch_row_counts and fetch_column_metadata, which run a
+    query per relation (through a thread pool, and dbt's
+    get_columns_in_relation macro): measured with py-spy and
+    tests/benchmarks/bench_run.py, a tenth of a make run's CPU on the sample
+    for the columns, 7% of the Python process's samples for the counts.
     """
 
     def query(sql: str) -> list[tuple]:
@@ -201,18 +203,68 @@ def with_built_metadata(events: Iterable[Any], invocation: DbtCliInvocation) -> 
             _, table = adapter.execute(sql, fetch=True)
         return [tuple(row) for row in table.rows]
 
-    schemas: dict[tuple[str, str], TableSchema] | None = None
     try:
+        built = [
+            (event, node)
+            for event in events
+            if isinstance(event, Output) and (node := _built_node(event, invocation)) is not None
+        ]
+        if not built or invocation.adapter is None:
+            yield from events
+            return
+        counts = _row_counts([node for _, node in built], query)
+        schemas = _column_schemas(query)
+        metadata_of = {
+            id(event): _built_metadata(node, counts, schemas, query, invocation)
+            for event, node in built
+        }
         for event in events:
-            if isinstance(event, Output) and _model_name(event) is not None:
-                if schemas is None:
-                    schemas = _column_schemas(query)
-                event = event.with_metadata(
-                    {**event.metadata, **_built_metadata(event, invocation, schemas, query)}
-                )
+            metadata = metadata_of.get(id(event))
+            if metadata:
+                event = event.with_metadata({**event.metadata, **metadata})
             yield event
     finally:
         _release_adapter(invocation)
+
+
+def _built_node(event: Output, invocation: DbtCliInvocation) -> Mapping[str, Any] | None:
+    """The manifest node of a dbt model, seed or snapshot's output (None for other outputs)."""
+    if _model_name(event) is None:
+        return None
+    return invocation.manifest["nodes"].get(str(event.metadata["unique_id"].value))
+
+
+def _row_counts(
+    nodes: Sequence[Mapping[str, Any]], query: Callable[[str], list[tuple]]
+) -> dict[str, int]:
+    """{unique_id: rows} of the tables built (views are not counted: each count would run
+    the view's query), in one query; a relation per query if that one fails."""
+    tables = {
+        node["unique_id"]: node["relation_name"]
+        for node in nodes
+        if node.get("relation_name") and node.get("config", {}).get("materialized") != "view"
+    }
+    ids = list(tables)
+
+    def counts_of(chosen: list[str]) -> dict[str, int]:
+        sql = "\nunion all\n".join(
+            f"select {number} as position, count(*) as row_count from {tables[unique_id]}"
+            for number, unique_id in enumerate(chosen)
+        )
+        return {chosen[position]: int(rows) for position, rows in query(sql)}
+
+    if not ids:
+        return {}
+    try:
+        return counts_of(ids)
+    except Exception:  # a relation that cannot be read: count the others one by one
+        counts = {}
+        for unique_id in ids:
+            try:
+                counts.update(counts_of([unique_id]))
+            except Exception as error:  # the count is a view of the table, not part of it
+                get_dagster_logger().warning(f"No row count for {unique_id}: {error}")
+        return counts
 
 
 def _column_schemas(query: Callable[[str], list[tuple]]) -> dict[tuple[str, str], TableSchema]:
@@ -235,15 +287,21 @@ def _column_schemas(query: Callable[[str], list[tuple]]) -> dict[tuple[str, str]
 
 
 def _built_metadata(
-    event: Output,
-    invocation: DbtCliInvocation,
+    node: Mapping[str, Any],
+    counts: Mapping[str, int],
     schemas: Mapping[tuple[str, str], TableSchema],
     query: Callable[[str], list[tuple]],
+    invocation: DbtCliInvocation,
 ) -> dict[str, Any]:
-    name = _model_name(event)
-    node = invocation.manifest["nodes"].get(str(event.metadata["unique_id"].value), {})
+    name = str(node["name"])
     relation = (str(node.get("schema", "")).lower(), str(node.get("alias") or name).lower())
     metadata: dict[str, Any] = {}
+    if node["unique_id"] in counts:
+        # The keys dagster-dbt's fetch_row_counts gives them (Dagster's table metadata).
+        metadata["dagster/row_count"] = MetadataValue.int(counts[node["unique_id"]])
+        storage_kind = invocation.manifest.get("metadata", {}).get("adapter_type")
+        if storage_kind:
+            metadata["dagster/storage_kind"] = MetadataValue.text(storage_kind)
     if relation in schemas:
         metadata["dagster/column_schema"] = MetadataValue.table_schema(schemas[relation])
     if name in HEADLINES:
@@ -374,8 +432,7 @@ def build_dbt_assets(manifest: Manifest, settings: Settings) -> AssetsDefinition
                 # dbt may still hold the warehouse: the events as they are, then the error.
                 yield from finished
                 raise error
-            events = DbtEventIterator(iter(finished), invocation).fetch_row_counts()
-            yield from with_built_metadata(events, invocation)
+            yield from with_built_metadata(finished, invocation)
         if reads_raw:
             record_state(run_settings.build_path, raw_state)
 
