@@ -18,10 +18,13 @@ from dagster import (
     build_schedule_context,
     build_sensor_context,
 )
+from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 
+from orchestration.assets.dbt import internal_test_result
 from orchestration.campaigns import load_campaigns
 from orchestration.campaigns.columns import marts_read
 from orchestration.definitions import build_definitions, defs
+from orchestration.project import load_manifest
 from orchestration.resources import WarehouseResource
 from orchestration.sensors import raw_files_sensor
 from tests.dbt_runner import DBT_PROJECT_DIR
@@ -189,6 +192,62 @@ def test_definitions_load_with_groups_jobs_schedules_and_sensor():
         "retention_sensor",
     ]
     assert defs is not None
+
+
+def test_generic_tests_of_internal_layers_are_no_checks():
+    graph = build_definitions().get_repository_def().asset_graph
+    checks = {(key.asset_key, key.name) for key in graph.asset_check_keys}
+    # Staging, intermediate and quarantine models: their generic tests run in
+    # every dbt build, as no asset check.
+    for model, test in (
+        ("stg_crm__orders", "unique_stg_crm__orders_order_id"),
+        ("stg_crm__orders", "not_null_stg_crm__orders_customer_id"),
+        ("quarantine_orders", "not_null_quarantine_orders_quarantine_reason"),
+    ):
+        assert (AssetKey(model), test) not in checks
+    # Marts, restricted lists and singular tests on any layer stay checks.
+    assert (AssetKey("customers"), "unique_customers_customer_id") in checks
+    assert (
+        AssetKey("int_customers_lifecycle_assessed"),
+        "assert_lifecycle_agrees_with_churn_risk",
+    ) in checks
+    assert any(key.asset_key == AssetKey("customer_contacts") for key in graph.asset_check_keys)
+
+
+def _test_result(unique_id: str, status: str, failures: int) -> DbtCoreCliEventMessage:
+    return DbtCoreCliEventMessage(
+        raw_event={
+            "info": {"name": "LogTestResult"},
+            "data": {
+                "node_info": {"unique_id": unique_id},
+                "status": status,
+                "num_failures": failures,
+            },
+        },
+        event_history_metadata={},
+    )
+
+
+def test_an_internal_layers_test_is_a_message_only_when_it_does_not_pass():
+    manifest = load_manifest()
+    (unique_id,) = (
+        unique_id
+        for unique_id, node in manifest["nodes"].items()
+        if node["name"] == "not_null_stg_crm__orders_customer_id"
+    )
+    assert internal_test_result(_test_result(unique_id, "pass", 0), manifest)[0] == "pass"
+    status, message = internal_test_result(_test_result(unique_id, "fail", 3), manifest)
+    assert status == "fail"
+    assert message.startswith(
+        "dbt test not_null_stg_crm__orders_customer_id on stg_crm__orders: fail, 3 failing rows"
+    )
+    # A mart's test is a check: not handled here.
+    (mart_test,) = (
+        unique_id
+        for unique_id, node in manifest["nodes"].items()
+        if node["name"] == "unique_customers_customer_id"
+    )
+    assert internal_test_result(_test_result(mart_test, "fail", 1), manifest) is None
 
 
 def test_campaigns_depend_on_the_customers_mart_and_contacts():

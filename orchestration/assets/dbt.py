@@ -67,9 +67,12 @@ class LoyaltyDbtTranslator(DagsterDbtTranslator):
         unique_id: str,
         project: DbtProject | None,
     ) -> AssetCheckSpec | None:
-        """The tests of a raw table are checks on its raw asset (see raw_table_check)."""
+        """The tests of a raw table are checks on its raw asset (see raw_table_check); the
+        generic tests of the internal layers are no checks (see is_internal_test)."""
         check = raw_table_check(manifest, unique_id)
         if check is None:
+            if is_internal_test(manifest, unique_id):
+                return None
             return super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
         if check.asset_key != asset_spec.key:
             return None
@@ -95,6 +98,30 @@ class LoyaltyDbtTranslator(DagsterDbtTranslator):
             return AssetKey([CAMPAIGN_SCHEMA, dbt_resource_props["name"]])
         # Model and seed names are unique in the project: the key is the name.
         return AssetKey(dbt_resource_props["name"])
+
+
+# Layers nobody reads but the models after them (docs/architecture.md).
+INTERNAL_LAYERS = frozenset({"staging", "intermediate", "quarantine"})
+
+
+def is_internal_test(manifest: Mapping[str, Any], unique_id: str) -> bool:
+    """Whether a dbt test is a generic test (not_null, unique, accepted_values, ...) on a
+    model of an internal layer: no Dagster asset check.
+
+    It runs in every `dbt build` like any test, and a failure fails the build
+    as before; a run records an event for it only when it fails or warns
+    (internal_test_messages). Every Dagster asset check costs three events a
+    run (planned, step output, result): these 181 tests were about a third
+    of a make run's events on the sample (tests/benchmarks/bench_run.py).
+    Singular tests, and the tests of raw tables, marts, restricted lists,
+    seeds and campaigns, stay checks.
+    """
+    node = manifest["nodes"].get(unique_id) or {}
+    if node.get("resource_type") != "test" or not node.get("test_metadata"):
+        return False
+    attached = manifest["nodes"].get(node.get("attached_node") or "") or {}
+    fqn = attached.get("fqn", [])
+    return attached.get("resource_type") == "model" and len(fqn) > 2 and fqn[1] in INTERNAL_LAYERS
 
 
 # The tests declared on the raw tables (the sources YAML) are checks on the raw asset.
@@ -147,6 +174,28 @@ def raw_table_check_result(
             "status": status,
             "failed_row_count": int(data.get("num_failures") or 0),
         },
+    )
+
+
+def internal_test_result(
+    event: DbtCliEventMessage, manifest: Mapping[str, Any]
+) -> tuple[str, str] | None:
+    """(status, message) of an internal layer's test from its dbt event (is_internal_test);
+    None for every other event."""
+    if event.raw_event["info"]["name"] != "LogTestResult":
+        return None
+    data = event.raw_event["data"]
+    unique_id = data.get("node_info", {}).get("unique_id", "")
+    if not is_internal_test(manifest, unique_id):
+        return None
+    status = str(data.get("status", "")).lower()
+    node = manifest["nodes"][unique_id]
+    model = manifest["nodes"][node["attached_node"]]["name"]
+    failures = int(data.get("num_failures") or 0)
+    return status, (
+        f"dbt test {node['name']} on {model}: {status}"
+        + (f", {failures:,} failing rows" if failures else "")
+        + " (a test of an internal layer: no asset check, see is_internal_test)"
     )
 
 
@@ -361,10 +410,18 @@ def with_raw_table_checks(
     context: AssetExecutionContext,
     checks_to_report: set[AssetCheckKey],
 ) -> Iterator[Any]:
-    """dagster-dbt's events of the invocation, with the raw tables' tests as their checks."""
+    """dagster-dbt's events of the invocation, with the raw tables' tests as their checks,
+    and the internal layers' tests only as messages when they fail or warn."""
     for event in invocation.stream_raw_events():
         check_result = raw_table_check_result(event, manifest)
-        if check_result is None:
+        internal = internal_test_result(event, manifest)
+        if internal is not None:
+            status, message = internal
+            if status == "warn":
+                context.log.warning(message)
+            elif status != "pass":
+                context.log.error(message)
+        elif check_result is None:
             yield from event.to_default_asset_events(
                 manifest=manifest,
                 dagster_dbt_translator=translator,
