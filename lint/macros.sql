@@ -30,3 +30,4 @@
 {% macro welch_standard_error(variance, group_a, group_b) %}sqrt({{ group_a }}.{{ variance }}){% endmacro %}
 {% macro empty_text_columns(names) %}cast(null as varchar) as {{ names[0] }}{% endmacro %}
 {% macro survey_answer_counts() %}count(*) as count_responses{% endmacro %}
+{% macro clv_fit_step_table(name) %}clv_fit_step.{{ name }}{% endmacro %}

@@ -3,7 +3,9 @@
 `run`      the whole pipeline through Dagster, without the UI: dbt build (every
            model and data test), the campaign lists, then the published
            warehouse. The run is recorded in DAGSTER_HOME, so the UI shows it later.
-`build`    only `dbt build` on the raw folder (extra arguments go to dbt).
+`build`    only `dbt build` on the raw folder (extra arguments go to dbt); where
+           the CLV fit step makes the predictive tables (Spark, or
+           LOYALTY_CLV_FIT_STEP=1), dbt, the step, then dbt again.
 `dbt`      any dbt command on the configured files, e.g. `dbt docs generate`.
 `publish`  only copy the marts of the last build to the BI file.
 `dev`      the Dagster UI and daemon on the code location; extra arguments
@@ -23,6 +25,7 @@ import sys
 import time
 from pathlib import Path
 
+from orchestration import clv_fit_step
 from orchestration.dagster_home import ensure_dagster_home
 from orchestration.publish import PublishError, publish
 from orchestration.raw_encodings import RawEncodingError, utf8_copies
@@ -31,7 +34,9 @@ from orchestration.retention import prune
 from orchestration.settings import BUNDLED_SAMPLE_DIR, DBT_PROJECT_DIR, REPO_ROOT, Settings
 
 
-def run_dbt(settings: Settings, arguments: list[str]) -> int:
+def run_dbt(
+    settings: Settings, arguments: list[str], extra_environment: dict[str, str] | None = None
+) -> int:
     """Run dbt with these arguments on the configured files; return dbt's exit code.
 
     First the raw files that are not UTF-8 get their UTF-8 copies, which dbt reads
@@ -45,10 +50,46 @@ def run_dbt(settings: Settings, arguments: list[str]) -> int:
     completed = subprocess.run(
         [str(dbt), *arguments],
         cwd=DBT_PROJECT_DIR,
-        env={**os.environ, **settings.dbt_environment()},
+        env={**os.environ, **settings.dbt_environment(), **(extra_environment or {})},
         check=False,
     )
     return completed.returncode
+
+
+# dbt arguments that choose nodes: a build with them is the user's own selection.
+_SELECTING = ("--select", "-s", "--exclude", "--selector", "--models", "-m", "--resource-type")
+
+
+def build_with_fit_step(settings: Settings, arguments: list[str]) -> int:
+    """`dbt build`, where the CLV fit step makes the predictive tables: dbt builds everything
+    but the models reading the step's tables, the step runs (in a process of its own, after
+    dbt's has ended), then dbt builds those models and everything after them.
+
+    With a selection of their own among `arguments`, one `dbt build` as asked (the models
+    reading the step's tables then say that it did not run: macros/clv_fit_step.sql).
+    """
+    if any(argument.split("=")[0] in _SELECTING for argument in arguments):
+        print(
+            "A dbt selection was given: one `dbt build` as asked, without the CLV fit step "
+            "(the predictive tables are those of the last step)."
+        )
+        return run_dbt(settings, ["build", *arguments])
+    returncode = run_dbt(settings, ["build", *arguments, *clv_fit_step.BEFORE_STEP])
+    if returncode != 0:
+        return returncode
+    print("\nCLV fit step (orchestration/clv_fit_step.py):", flush=True)
+    step = clv_fit_step.run_in_process(settings)
+    print(step.stdout, end="")
+    if step.returncode != 0:
+        print(step.stderr[-6000:], file=sys.stderr)
+        print(f"\nThe CLV fit step failed (exit {step.returncode}).", file=sys.stderr)
+        return step.returncode
+    print(flush=True)
+    return run_dbt(
+        settings,
+        ["build", *arguments, *clv_fit_step.AFTER_STEP],
+        {clv_fit_step.RAN_VARIABLE: "1"},
+    )
 
 
 def publish_marts(settings: Settings) -> int:
@@ -275,7 +316,10 @@ def _locked_command(settings: Settings, command: str, extra_args: list[str]) -> 
         return run_dbt(settings, extra_args)
     print(f"Raw data: {settings.raw_dir}")
     if command == "build":
-        returncode = run_dbt(settings, ["build", *extra_args])
+        if clv_fit_step.fits_outside_dbt(settings):
+            returncode = build_with_fit_step(settings, extra_args)
+        else:
+            returncode = run_dbt(settings, ["build", *extra_args])
         if returncode != 0:
             print(
                 f"\ndbt build failed (exit {returncode}); nothing was published. "

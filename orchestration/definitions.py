@@ -5,6 +5,7 @@ from __future__ import annotations
 from dagster import Definitions, in_process_executor
 
 from orchestration.assets.campaigns import build_campaign_wave
+from orchestration.assets.clv_fit_step import build_clv_fit_step
 from orchestration.assets.dbt import build_dbt_assets
 from orchestration.assets.publish import build_published_warehouse
 from orchestration.assets.raw_files import build_raw_orders_freshness_check, build_raw_table_assets
@@ -35,10 +36,13 @@ def build_definitions(
         settings.timezone_info,
         settings.allow_stale_data,
     )
+    # Where dbt runs no Python models (Spark): the CLV fit step between two dbt selections.
+    fit_step = build_clv_fit_step(manifest)
     return Definitions(
         assets=[
             build_raw_table_assets(tables),
             build_dbt_assets(manifest, settings),
+            *([fit_step] if fit_step is not None else []),
             campaign_wave,
             build_published_warehouse(
                 published_marts(manifest), list(campaign_wave.keys), settings.storage_version

@@ -77,6 +77,15 @@ def is_manifest_stale(project: DbtProject = dbt_project) -> bool:
     return _newest_project_file_mtime(project.project_dir) > manifest.stat().st_mtime
 
 
+def parsed_for_other_settings(project: DbtProject, settings: Settings) -> bool:
+    """True when the manifest was parsed for another way of making the predictive CLV tables
+    (dbt's Python models, or the CLV fit step: LOYALTY_CLV_FIT_STEP, the target's engine)."""
+    from orchestration.clv_fit_step import fits_outside_dbt, uses_clv_fit_step
+
+    manifest = json.loads(project.manifest_path.read_text(encoding="utf-8"))
+    return uses_clv_fit_step(manifest) != fits_outside_dbt(settings)
+
+
 def ensure_manifest(project: DbtProject = dbt_project, settings: Settings | None = None) -> Path:
     """Run `dbt parse` when the manifest is missing or stale; return its path.
 
@@ -85,13 +94,14 @@ def ensure_manifest(project: DbtProject = dbt_project, settings: Settings | None
     starts from) holds the same profile: with another profile dbt parses the
     whole project again on every run.
     """
-    if is_manifest_stale(project):
+    settings = settings or Settings.from_environment()
+    if is_manifest_stale(project) or parsed_for_other_settings(project, settings):
         dbt = LocalDbtCliResource(
             project_dir=project,
             profiles_dir=str(project.profiles_dir),
             dbt_executable=DBT_EXECUTABLE,
         )
-        with environment_for_dbt(settings or Settings.from_environment()):
+        with environment_for_dbt(settings):
             dbt.cli(["parse", "--quiet"], target_path=project.target_path).wait()
     return project.manifest_path
 

@@ -38,6 +38,7 @@ class WarehouseResource(ConfigurableResource):
     exports_dir: str = ""
     temp_dir: str = ""
     run_wait_minutes: float = Settings.run_wait_minutes
+    clv_fit_step: bool = Settings.clv_fit_step
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WarehouseResource:
@@ -48,6 +49,7 @@ class WarehouseResource(ConfigurableResource):
             exports_dir=str(settings.exports_dir),
             temp_dir=str(settings.temp_dir),
             run_wait_minutes=settings.run_wait_minutes,
+            clv_fit_step=settings.clv_fit_step,
         )
 
     @contextmanager
@@ -75,7 +77,10 @@ class WarehouseResource(ConfigurableResource):
         }
         if "build_path" in given and "temp_dir" not in given:
             given["temp_dir"] = given["build_path"].parent / "tmp"
-        return replace(Settings(run_wait_minutes=self.run_wait_minutes), **given)
+        return replace(
+            Settings(run_wait_minutes=self.run_wait_minutes, clv_fit_step=self.clv_fit_step),
+            **given,
+        )
 
     def connect(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         """A connection to the build warehouse (the file dbt writes)."""

@@ -46,6 +46,13 @@ class Settings:
         DATA_DIR / "build" / "tmp",
         "Where DuckDB spills what does not fit in memory during the build.",
     )
+    clv_fit_step: bool = _setting(
+        "LOYALTY_CLV_FIT_STEP",
+        False,
+        "1: on DuckDB too, the CLV fit step (orchestration/clv_fit_step.py) makes the "
+        "predictive tables between two dbt selections, as it does where dbt runs no Python "
+        "models (Spark); unset: dbt's Python models make them on DuckDB.",
+    )
     warehouse_path: Path = _setting(
         "LOYALTY_DUCKDB_PATH",
         DATA_DIR / "loyalty.duckdb",
@@ -200,6 +207,8 @@ class Settings:
             "LOYALTY_DUCKDB_BUILD_PATH": str(self.build_path.resolve()),
             "LOYALTY_DUCKDB_TEMP_DIR": str(self.temp_dir.resolve()),
             "LOYALTY_RAW_UTF8_DIR": str(self.raw_utf8_dir.resolve()),
+            # dbt_project.yml reads it: which models make the predictive CLV tables.
+            "LOYALTY_CLV_FIT_STEP": "1" if self.clv_fit_step else "",
             "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
             "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
@@ -207,11 +216,13 @@ class Settings:
 
 
 @contextmanager
-def environment_for_dbt(settings: Settings) -> Iterator[None]:
-    """Set the variables dbt's profile reads for the duration of one dbt call."""
+def environment_for_dbt(
+    settings: Settings, extra: Mapping[str, str] | None = None
+) -> Iterator[None]:
+    """Set the variables dbt's profile reads (and `extra`) for the duration of one dbt call."""
     settings.build_path.parent.mkdir(parents=True, exist_ok=True)
     settings.temp_dir.mkdir(parents=True, exist_ok=True)
-    new_values = settings.dbt_environment()
+    new_values = {**settings.dbt_environment(), **(extra or {})}
     old_values = {name: os.environ.get(name) for name in new_values}
     os.environ.update(new_values)
     try:

@@ -36,6 +36,8 @@ from dagster_dbt.asset_utils import (
 )
 from dagster_dbt.core.dbt_cli_event import DbtCliEventMessage
 
+from orchestration import clv_fit_step
+from orchestration.assets.clv_fit_step import ran_in_this_run, uses_clv_fit_step
 from orchestration.headlines import HEADLINES
 from orchestration.project import Manifest, raw_tables
 from orchestration.raw_encodings import RawEncodingError, utf8_copies
@@ -93,6 +95,9 @@ class LoyaltyDbtTranslator(DagsterDbtTranslator):
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
         if dbt_resource_props["resource_type"] == "source":
+            if dbt_resource_props["source_name"] == clv_fit_step.OUTPUT_SCHEMA:
+                # The CLV fit step's tables: the asset of orchestration/assets/clv_fit_step.py.
+                return AssetKey([clv_fit_step.OUTPUT_SCHEMA, dbt_resource_props["name"]])
             return AssetKey(["raw", dbt_resource_props["name"]])
         if dbt_resource_props.get("schema") == CAMPAIGN_SCHEMA:
             return AssetKey([CAMPAIGN_SCHEMA, dbt_resource_props["name"]])
@@ -471,7 +476,12 @@ def build_dbt_assets(manifest: Manifest, settings: Settings) -> AssetsDefinition
                 utf8_copies(run_settings)
             except RawEncodingError as error:
                 raise Failure(description=str(error)) from None
-        with environment_for_dbt(run_settings):
+        # The CLV fit step ran before this part of the build: the models reading its
+        # tables need not warn that dbt alone does not refit (macros/clv_fit_step.sql).
+        fit_step_ran = uses_clv_fit_step(manifest) and ran_in_this_run(context)
+        with environment_for_dbt(
+            run_settings, {clv_fit_step.RAN_VARIABLE: "1"} if fit_step_ran else None
+        ):
             # The op's context: dagster-dbt reads the op's tags, which the asset
             # context only offers through a deprecated property.
             invocation = dbt.cli(arguments, context=context.op_execution_context)

@@ -2,10 +2,15 @@
 
 Three functions, one per table, each a DataFrame in and a DataFrame out;
 `clv_tables` runs them in order. They are the one code path for the maths
-of the marts' predictions: the dbt Python models int_clv_model_validation,
-int_clv_model_fit and int_customers_predicted_value each read their inputs
-and call one of them, and code that reads the same inputs from another
-engine can call them too.
+of the marts' predictions:
+
+- on DuckDB the dbt Python models int_clv_model_validation,
+  int_clv_model_fit and int_customers_predicted_value each read their
+  inputs and call one of them (so `dbt build` alone covers the predictions);
+- where dbt runs no Python models (open-source Spark), the CLV fit step
+  (orchestration/clv_fit_step.py) reads the same inputs through the engine,
+  calls `clv_tables` and writes the three tables back, which same-named SQL
+  models read (docs/architecture.md, "Predictions on every engine").
 
 Inputs are sorted here (customer, then purchase date): the engines return
 rows in no defined order, and sums taken in another order move the fitted
