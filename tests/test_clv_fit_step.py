@@ -19,6 +19,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -130,6 +131,71 @@ def test_the_sql_models_reading_the_step_give_the_same_marts(python_models_and_f
         _table(python_models.database_path, relation),
         check_exact=True,
     )
+
+
+def _normalized(frame: pd.DataFrame) -> pd.DataFrame:
+    """Each engine's pandas types made comparable: dates as text, numbers as floats, other
+    values as text, missing values as None; rows sorted by every column."""
+    columns = {}
+    for name in frame.columns:
+        column = frame[name]
+        values = column.dropna()
+        if pd.api.types.is_datetime64_any_dtype(column) or (
+            len(values) and all(hasattr(value, "isoformat") for value in values)
+        ):
+            dates = pd.to_datetime(column)
+            columns[name] = [None if pd.isna(v) else v.strftime("%Y-%m-%d") for v in dates]
+        elif pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+            columns[name] = column.astype("float64")
+        else:
+            columns[name] = [None if pd.isna(v) else str(v) for v in column]
+    return pd.DataFrame(columns).sort_values(list(frame.columns), ignore_index=True)
+
+
+def _equal_within(actual: pd.DataFrame, expected: pd.DataFrame, relative: float) -> None:
+    """Keys and text equal, numbers within `relative` (issue 21's rule between engines)."""
+    actual, expected = _normalized(actual), _normalized(expected)
+    assert list(actual.columns) == list(expected.columns)
+    assert len(actual) == len(expected)
+    for column in expected.columns:
+        if expected[column].dtype == "float64":
+            np.testing.assert_allclose(
+                actual[column], expected[column], rtol=relative, atol=0, err_msg=column
+            )
+        else:
+            assert actual[column].tolist() == expected[column].tolist(), column
+
+
+def test_the_fit_step_on_spark_writes_what_the_python_models_make(
+    python_models_and_fit_step, tmp_path
+):
+    """The step's Spark engine: inputs copied into a local Spark warehouse, the step run there,
+    its tables read back through Spark (needs the Spark extras, `make spark-venv`, and Java)."""
+    pytest.importorskip("pyspark")
+    if shutil.which("java") is None:
+        pytest.skip("Spark needs Java 17")
+    python_models, step, *_ = python_models_and_fit_step
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tests.clv_fit_step_on_spark",
+            str(step.database_path),
+            str(tmp_path),
+        ],
+        cwd=REPO_ROOT,
+        env={**os.environ, "SPARK_LOCAL_IP": "127.0.0.1"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-4000:]
+    for name in PREDICTIVE_TABLES:
+        on_spark = pd.read_parquet(tmp_path / f"{name}.parquet")
+        on_spark = on_spark.drop(columns=[c for c in NOT_COMPARED if c in on_spark])
+        expected = _table(python_models.database_path, f"intermediate.{name}")
+        assert len(expected) > 0
+        _equal_within(on_spark, expected, 1e-9)
 
 
 def test_dbt_alone_warns_that_it_did_not_refit(python_models_and_fit_step):
