@@ -120,7 +120,15 @@ class SparkTables:
         self.session = builder.getOrCreate()
 
     def read(self, schema: str, name: str) -> pd.DataFrame:
-        return self.session.table(f"{schema}.{name}").toPandas()
+        from pyspark.sql import types
+
+        table = self.session.table(f"{schema}.{name}")
+        frame = table.toPandas()
+        # Decimals as floats (missing as NaN), as DuckDB hands them to pandas.
+        for field in table.schema.fields:
+            if isinstance(field.dataType, types.DecimalType):
+                frame[field.name] = frame[field.name].astype("float64")
+        return frame
 
     def write(self, schema: str, name: str, frame: pd.DataFrame) -> None:
         from pyspark.sql import types
