@@ -31,3 +31,4 @@
 {% macro empty_text_columns(names) %}cast(null as varchar) as {{ names[0] }}{% endmacro %}
 {% macro survey_answer_counts() %}count(*) as count_responses{% endmacro %}
 {% macro clv_fit_step_table(name) %}clv_fit_step.{{ name }}{% endmacro %}
+{% macro csv_files_as_text(columns, pattern, file_paths) %}select {{ columns | join(', ') }} from read_csv('{{ pattern }}'){% endmacro %}

@@ -298,6 +298,19 @@ def main(argv: list[str] | None = None) -> int:
         if arguments.extra_args:
             parser.error("`run` takes no dbt arguments; use `build` (then `publish`) for that.")
         print(f"Raw data: {settings.raw_dir}")
+        if settings.dbt_target == "spark":
+            # The campaign wave and publishing read the DuckDB build warehouse.
+            print(
+                f"LOYALTY_DBT_TARGET=spark: this run builds on Spark (tables under "
+                f"{settings.spark_dir}); the campaign lists and the published DuckDB file "
+                "are made on DuckDB only (docs/spark.md)."
+            )
+            try:
+                with run_lock(settings, "`orchestration.cli run` (Spark)"):
+                    return _locked_command(settings, "build", [])
+            except (RunLockError, RawEncodingError) as error:
+                print(f"error: {error}", file=sys.stderr)
+                return 1
         # The run takes the run lock itself (WarehouseResource), as a scheduled run does.
         return run_pipeline(settings)
     # Every other command reads or writes the build warehouse: one at a time

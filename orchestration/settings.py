@@ -4,7 +4,7 @@
 variables and DAGSTER_HOME; every other module receives a `Settings` (the
 code location builds one in definitions.py, the command line in cli.py). An
 unset or empty variable means the default. dbt reads the settings of its own
-target in dbt_project/profiles.yml (LOYALTY_DBT_TARGET, LOYALTY_DBT_THREADS,
+target in dbt_project/profiles.yml (LOYALTY_DBT_THREADS,
 LOYALTY_DUCKDB_MEMORY_LIMIT); the paths it needs are handed to it by
 `Settings.dbt_environment()`.
 """
@@ -52,6 +52,18 @@ class Settings:
         "1: on DuckDB too, the CLV fit step (orchestration/clv_fit_step.py) makes the "
         "predictive tables between two dbt selections, as it does where dbt runs no Python "
         "models (Spark); unset: dbt's Python models make them on DuckDB.",
+    )
+    dbt_target: str = _setting(
+        "LOYALTY_DBT_TARGET",
+        "duckdb",
+        "The dbt_project/profiles.yml output dbt builds on: duckdb (embedded, the default) or "
+        "spark (Spark in local mode, after `make spark-venv`; docs/spark.md).",
+    )
+    spark_dir: Path = _setting(
+        "LOYALTY_SPARK_DIR",
+        DATA_DIR / "spark",
+        "With LOYALTY_DBT_TARGET=spark: the folder of Spark's tables (warehouse/) and "
+        "metastore (metastore_db/).",
     )
     warehouse_path: Path = _setting(
         "LOYALTY_DUCKDB_PATH",
@@ -209,6 +221,8 @@ class Settings:
             "LOYALTY_RAW_UTF8_DIR": str(self.raw_utf8_dir.resolve()),
             # dbt_project.yml reads it: which models make the predictive CLV tables.
             "LOYALTY_CLV_FIT_STEP": "1" if self.clv_fit_step else "",
+            "LOYALTY_DBT_TARGET": self.dbt_target,
+            "LOYALTY_SPARK_DIR": str(self.spark_dir.resolve()),
             "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
             "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",

@@ -101,12 +101,33 @@
         {{ return(default__raw_contract_problems(source_name, table_name, required_columns)) }}
     {%- endif -%}
     {%- set reader, file_pattern = reader_call.group(1), reader_call.group(2) -%}
+    {{ return(raw_files_contract_problems(source_name, table_name, required_columns, reader, file_pattern)) }}
+{% endmacro %}
 
-    {%- set matching_files = run_query(
-        "select file from glob(" ~ dbt.string_literal(dbt.escape_single_quotes(file_pattern)) ~ ") order by file"
-    ).columns[0].values() -%}
+
+{#- On Spark the raw tables are the CSV files too (macros/read_raw_files_spark.sql). -#}
+{% macro spark__raw_contract_problems(source_name, table_name, required_columns) %}
+    {%- if var('raw_file_format', 'csv') != 'csv' -%}
+        {{ return([
+            "On Spark the raw files are read as CSV only (var raw_file_format is "
+            ~ var('raw_file_format') ~ "); docs/spark.md."
+        ]) }}
+    {%- endif -%}
+    {{ return(raw_files_contract_problems(
+        source_name, table_name, required_columns, 'read_csv', table_name ~ '*.csv'
+    )) }}
+{% endmacro %}
+
+
+{#-
+    Problems of a raw table read from the files matching file_pattern in the
+    raw folder: no file, or a file without a required column (its header
+    read with the folder's dialect; reader: read_csv or read_parquet).
+-#}
+{% macro raw_files_contract_problems(source_name, table_name, required_columns, reader, file_pattern) %}
+    {%- set matching_files = raw_file_paths(file_pattern) -%}
     {%- if matching_files | length == 0 -%}
-        {%- set raw_folder = run_query("select current_setting('file_search_path')").columns[0].values()[0] -%}
+        {%- set raw_folder = env_var('LOYALTY_RAW_DIR', '../seeds/sample') -%}
         {{ return([
             "No raw file for source " ~ source_name ~ "." ~ table_name ~ ": nothing matches "
             ~ file_pattern ~ " in " ~ (raw_folder or "the working directory")

@@ -86,7 +86,7 @@
 ) %}
 {%- set contract = raw_contract_columns(source_name, table_name) -%}
 {%- set contract_columns = contract | map(attribute='name') | list -%}
-{%- set judged_key = config.get('unique_key') if config.get('materialized') == 'incremental' else none -%}
+{%- set judged_key = config.get('unique_key') -%}
 {{ config(pre_hook="{{ read_raw_files('" ~ source_name ~ "', '" ~ table_name ~ "') }}") }}
 with
 
@@ -320,7 +320,7 @@ unreadable_judged as (
 
     select
         {%- for column in contract %}
-        cast(null as {{ column.data_type }}) as {{ column.name }},
+        {{ dbt.cast('null', column.data_type) }} as {{ column.name }},
         {%- endfor %}
         'quarantined' as row_status,
         {{ unreadable_line_reason('error_type') }} as quarantine_reason,

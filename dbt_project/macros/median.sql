@@ -10,3 +10,8 @@
 {% macro duckdb__median(expression) -%}
     median({{ expression }})
 {%- endmacro %}
+
+{#- Spark's exact percentile (linear interpolation, as percentile_cont), also in a window frame. -#}
+{% macro spark__median(expression) -%}
+    percentile({{ expression }}, 0.5)
+{%- endmacro %}

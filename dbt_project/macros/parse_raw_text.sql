@@ -70,6 +70,14 @@
     try_cast({{ clean_text(expression) }} as date)
 {%- endmacro %}
 
+{#- Spark's cast reads more than a date ('2024-01-01 10:00', '2024'): the pattern first. -#}
+{% macro spark__parse_date(expression) -%}
+    case
+        when {{ text_matches(clean_text(expression), '^[0-9]{4}-[0-9]{2}-[0-9]{2}$') }}
+            then cast({{ clean_text(expression) }} as date)
+    end
+{%- endmacro %}
+
 
 {#-
     An ISO 8601 timestamp, as UTC. A date alone means midnight. Text without
@@ -110,6 +118,31 @@
         {%- else %}
         else (try_cast({{ clean_text(expression) }} as timestamp) at time zone '{{ time_zone }}') at time zone 'UTC'
         {%- endif %}
+    end
+{%- endmacro %}
+
+{#-
+    On Spark (session time zone UTC, profiles.yml) a cast of text with an
+    offset gives the UTC time; offset-free text is UTC, or local time in
+    time_zone converted with to_utc_timestamp. An unreadable value (a
+    month 13) casts to null (spark.sql.ansi.enabled false).
+-#}
+{% macro spark__parse_timestamp(expression, time_zone=none) -%}
+    case
+        when {{ text_matches(
+            clean_text(expression),
+            '^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$'
+        ) }}
+        {%- if time_zone is none %}
+            then cast({{ clean_text(expression) }} as timestamp)
+        {%- else %}
+            then to_utc_timestamp(cast({{ clean_text(expression) }} as timestamp), '{{ time_zone }}')
+        {%- endif %}
+        when {{ text_matches(
+            clean_text(expression),
+            '^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)? *([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)$'
+        ) }}
+            then cast({{ clean_text(expression) }} as timestamp)
     end
 {%- endmacro %}
 

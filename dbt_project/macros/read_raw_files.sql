@@ -61,15 +61,11 @@
     {%- if not execute -%}
         {{ return({}) }}
     {%- endif -%}
-    {%- set found = run_query(
-        "select file from glob('" ~ raw_export_file_name() ~ "') order by file limit 1"
-    ).columns[0].values() -%}
+    {%- set found = raw_file_paths(raw_export_file_name()) -%}
     {%- if not found -%}
         {{ return({}) }}
     {%- endif -%}
-    {%- set text = run_query(
-        "select content from read_text(" ~ dbt.string_literal(dbt.escape_single_quotes(found[0])) ~ ")"
-    ).columns[0].values()[0] -%}
+    {%- set text = raw_file_text(found[0]) -%}
     {%- set settings = fromyaml(text) or {} -%}
     {%- set known = ['delimiter', 'quote', 'escape', 'header', 'encoding', 'file_encodings'] -%}
     {%- set unknown = settings.keys() | reject('in', known) | list -%}
@@ -83,11 +79,14 @@
 {% endmacro %}
 
 
-{#- True when this base model reads CSV files itself (DuckDB, csv format, not a unit test). -#}
+{#-
+    True when this base model reads CSV files itself (DuckDB or Spark, csv
+    format, not a unit test).
+-#}
 {% macro reads_raw_csv_files(source_name, table_name) %}
     {{ return(
         execute
-        and target.type == 'duckdb'
+        and target.type in ('duckdb', 'spark')
         and var('raw_file_format', 'csv') == 'csv'
         and not source(source_name, table_name).is_cte
     ) }}
@@ -96,9 +95,56 @@
 
 {#- The CSV files of a raw table in the raw folder(s), sorted by path. -#}
 {% macro raw_csv_files(table_name) %}
+    {{ return(raw_file_paths(table_name ~ '*.csv')) }}
+{% endmacro %}
+
+
+{#-
+    The files matching a pattern (`*` for any characters), sorted by path:
+    a file name pattern is looked up in the raw folder(s) (LOYALTY_RAW_DIR),
+    an absolute path as it is.
+-#}
+{% macro raw_file_paths(pattern) %}
+    {{ return(adapter.dispatch('raw_file_paths', 'loyalty_marts')(pattern)) }}
+{% endmacro %}
+
+{% macro duckdb__raw_file_paths(pattern) %}
     {{ return(run_query(
-        "select file from glob(" ~ dbt.string_literal(table_name ~ '*.csv') ~ ") order by file"
+        "select file from glob(" ~ raw_sql_text(pattern) ~ ") order by file"
     ).columns[0].values() | list) }}
+{% endmacro %}
+
+
+{#- The text of one file (UTF-8). -#}
+{% macro raw_file_text(file_path) %}
+    {{ return(adapter.dispatch('raw_file_text', 'loyalty_marts')(file_path)) }}
+{% endmacro %}
+
+{% macro duckdb__raw_file_text(file_path) %}
+    {{ return(run_query(
+        "select content from read_text(" ~ raw_sql_text(file_path) ~ ")"
+    ).columns[0].values()[0]) }}
+{% endmacro %}
+
+
+{#-
+    Whether a UTF-8 copy (copy_path) is current: written after the file,
+    and the file still has the size it had when copied (size_bytes).
+-#}
+{% macro raw_copy_is_current(file_path, copy) %}
+    {{ return(adapter.dispatch('raw_copy_is_current', 'loyalty_marts')(file_path, copy)) }}
+{% endmacro %}
+
+{% macro duckdb__raw_copy_is_current(file_path, copy) %}
+    {{ return(
+        run_query("select file from glob(" ~ raw_sql_text(copy.copy_path) ~ ")").rows | length == 1
+        and run_query(
+            "select max(last_modified) filter (filename = " ~ raw_sql_text(copy.copy_path) ~ ")"
+            ~ " >= max(last_modified) filter (filename = " ~ raw_sql_text(file_path) ~ ")"
+            ~ " and max(size) filter (filename = " ~ raw_sql_text(file_path) ~ ") = " ~ copy.size_bytes
+            ~ " from read_blob([" ~ raw_sql_text(file_path) ~ ", " ~ raw_sql_text(copy.copy_path) ~ "])"
+        ).columns[0].values()[0]
+    ) }}
 {% endmacro %}
 
 
@@ -109,12 +155,10 @@
         {{ return({}) }}
     {%- endif -%}
     {%- set manifest = copies_dir ~ '/manifest.json' -%}
-    {%- if not run_query("select file from glob(" ~ raw_sql_text(manifest) ~ ")").rows -%}
+    {%- if not raw_file_paths(manifest) -%}
         {{ return({}) }}
     {%- endif -%}
-    {%- set text = run_query(
-        "select content from read_text(" ~ raw_sql_text(manifest) ~ ")"
-    ).columns[0].values()[0] -%}
+    {%- set text = raw_file_text(manifest) -%}
     {{ return(fromjson(text).files) }}
 {% endmacro %}
 
@@ -141,14 +185,7 @@
     {%- if copy is none and not declares_other -%}
         {{ return(file_path) }}
     {%- endif -%}
-    {%- set current = copy is not none
-        and run_query("select file from glob(" ~ raw_sql_text(copy.copy_path) ~ ")").rows | length == 1
-        and run_query(
-            "select max(last_modified) filter (filename = " ~ raw_sql_text(copy.copy_path) ~ ")"
-            ~ " >= max(last_modified) filter (filename = " ~ raw_sql_text(file_path) ~ ")"
-            ~ " and max(size) filter (filename = " ~ raw_sql_text(file_path) ~ ") = " ~ copy.size_bytes
-            ~ " from read_blob([" ~ raw_sql_text(file_path) ~ ", " ~ raw_sql_text(copy.copy_path) ~ "])"
-        ).columns[0].values()[0] -%}
+    {%- set current = copy is not none and raw_copy_is_current(file_path, copy) -%}
     {%- if not current -%}
         {{ exceptions.raise_compiler_error(
             "Raw file " ~ file_path ~ " is not UTF-8 ("
@@ -182,6 +219,10 @@
     reads (raw_readable_file).
 -#}
 {% macro raw_csv_header(read_path, dialect, contract_columns) %}
+    {{ return(adapter.dispatch('raw_csv_header', 'loyalty_marts')(read_path, dialect, contract_columns)) }}
+{% endmacro %}
+
+{% macro duckdb__raw_csv_header(read_path, dialect, contract_columns) %}
     {%- if not dialect.header -%}
         {{ return(contract_columns) }}
     {%- endif -%}
@@ -244,8 +285,12 @@
 {% endmacro %}
 
 
-{#- The temporary tables a base model reads its files into. -#}
+{#- The temporary tables (views on Spark) a base model reads its files into. -#}
 {% macro raw_temp_table(table_name, kind) -%}
+    {{ return(adapter.dispatch('raw_temp_table', 'loyalty_marts')(table_name, kind)) }}
+{%- endmacro %}
+
+{% macro duckdb__raw_temp_table(table_name, kind) -%}
     temp.main.raw_{{ table_name }}_{{ kind }}
 {%- endmacro %}
 
@@ -258,6 +303,10 @@
     reader's error type and the line's text).
 -#}
 {% macro read_raw_files(source_name, table_name) %}
+    {{ return(adapter.dispatch('read_raw_files', 'loyalty_marts')(source_name, table_name)) }}
+{% endmacro %}
+
+{% macro duckdb__read_raw_files(source_name, table_name) %}
     {%- if not reads_raw_csv_files(source_name, table_name) -%}
         {{ return('') }}
     {%- endif -%}
@@ -324,7 +373,7 @@
     and the setting, never a line's content.
 -#}
 {% macro raw_encoding_check(table_name) -%}
-    select error(
+    select {{ raise_error_function() }}(
         files.message_head || lines.invalid_line_count || ' of its ' || lines.line_count
         || ' lines hold bytes that ' || files.message_tail
     )
@@ -402,6 +451,10 @@
     rejected. Read at compile time, in the test's own connection.
 -#}
 {% macro raw_csv_row_count(source_name, table_name) %}
+    {{ return(adapter.dispatch('raw_csv_row_count', 'loyalty_marts')(source_name, table_name)) }}
+{% endmacro %}
+
+{% macro duckdb__raw_csv_row_count(source_name, table_name) %}
     {%- set contract_columns = raw_contract_columns(source_name, table_name) | map(attribute='name') | list -%}
     {%- set dialect = raw_csv_dialect() -%}
     {%- set rejects = 'raw_' ~ table_name ~ '_count_rejects' -%}
@@ -422,4 +475,41 @@
         "select count(*) from (select distinct scan_id, file_id, line from temp.main." ~ rejects ~ "_errors)"
     ).columns[0].values()[0] -%}
     {{ return(parsed + unreadable) }}
+{% endmacro %}
+
+
+{#- The SQL function that stops a query with a message. -#}
+{% macro raise_error_function() -%}
+    {{ return(adapter.dispatch('raise_error_function', 'loyalty_marts')()) }}
+{%- endmacro %}
+
+{% macro duckdb__raise_error_function() -%}
+    error
+{%- endmacro %}
+
+
+{#-
+    The rows of the CSV files matching pattern (file_paths: those files, as
+    raw_file_paths lists them), every value as text, the columns matched by
+    name: each of `columns`, empty when a file lacks it (an earlier-wave
+    file without a later-added column, say). No file: no rows.
+-#}
+{% macro csv_files_as_text(columns, pattern, file_paths) %}
+    {{ return(adapter.dispatch('csv_files_as_text', 'loyalty_marts')(columns, pattern, file_paths)) }}
+{% endmacro %}
+
+{% macro duckdb__csv_files_as_text(columns, pattern, file_paths) %}
+    -- The same columns, no rows: unioned by name with the files, it also
+    -- gives a file without a column an empty one.
+    select
+        {{ empty_text_columns(columns) }}
+    where false
+    {%- if file_paths %}
+    union all by name
+    select *
+    from read_csv(
+            {{ raw_sql_text(pattern) }},
+            header = true, all_varchar = true, union_by_name = true
+        )
+    {%- endif %}
 {% endmacro %}

@@ -9,7 +9,7 @@
     count(*) as count_responses,
     count(distinct customer_id) as count_respondents,
     count(csat_score) as count_csat_answers,
-    avg(csat_score * 1.0) as avg_csat_score,
+    avg(cast(csat_score as double)) as avg_csat_score,
     sum(case when csat_score >= {{ var('csat_satisfied_min') }} then 1 else 0 end) as count_satisfied,
     count(nps_score) as count_nps_answers,
     sum(case when nps_score >= {{ var('nps_promoter_min') }} then 1 else 0 end) as count_promoters,

@@ -4,9 +4,9 @@
     errors either side.
 -#}
 {% macro confidence_bounds(estimate, standard_error, name) -%}
-    cast({{ estimate }} - {{ var('campaign_confidence_z') }} * {{ standard_error }} as double precision)
+    cast({{ estimate }} - {{ var('campaign_confidence_z') }} * {{ standard_error }} as double)
         as {{ name }}_lower,
-    cast({{ estimate }} + {{ var('campaign_confidence_z') }} * {{ standard_error }} as double precision)
+    cast({{ estimate }} + {{ var('campaign_confidence_z') }} * {{ standard_error }} as double)
         as {{ name }}_upper
 {%- endmacro %}
 

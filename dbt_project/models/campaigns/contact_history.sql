@@ -24,21 +24,11 @@ with
 
 earlier_files as (
 
-    -- The same columns, no rows: unioned by name with the files, it also
-    -- gives a file without the (later added) channel column an empty one.
-    select
-        {{ empty_text_columns([
-            'campaign', 'wave_date', 'customer_id', 'assignment', 'priority', 'as_of_date', 'channel'
-        ]) }}
-    where false
-    {%- if history_files %}
-    union all by name
-    select *
-    from read_csv(
-            'contact_history*.csv',
-            header = true, all_varchar = true, union_by_name = true
-        )
-    {%- endif %}
+    {{ csv_files_as_text(
+        ['campaign', 'wave_date', 'customer_id', 'assignment', 'priority', 'as_of_date', 'channel'],
+        'contact_history*.csv',
+        history_files
+    ) }}
 
 ),
 

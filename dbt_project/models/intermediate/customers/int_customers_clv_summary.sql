@@ -43,12 +43,12 @@ final as (
         purchase_facts.count_repeat_purchases as frequency,
         cast(
             {{ days_between('purchase_facts.first_purchase_date', 'purchase_facts.last_purchase_date') }}
-            / 7.0 as double precision
+            / 7.0 as double
         ) as recency_weeks,
-        cast(purchase_facts.tenure_days / 7.0 as double precision) as age_weeks,
-        cast(purchase_days_aggregated.mean_repeat_spend as double precision) as mean_repeat_spend,
-        cast(purchase_days_aggregated.margin_rate as double precision) as margin_rate,
-        cast(purchase_days_aggregated.cost_to_serve_per_purchase as double precision)
+        cast(purchase_facts.tenure_days / 7.0 as double) as age_weeks,
+        cast(purchase_days_aggregated.mean_repeat_spend as double) as mean_repeat_spend,
+        cast(purchase_days_aggregated.margin_rate as double) as margin_rate,
+        cast(purchase_days_aggregated.cost_to_serve_per_purchase as double)
             as cost_to_serve_per_purchase
     from purchase_facts
     inner join purchase_days_aggregated

@@ -67,14 +67,14 @@ final as (
         banded.customer_id,
         as_of.as_of_date,
         banded.has_own_rhythm,
-        cast(banded.at_risk_after_days as double precision) as at_risk_after_days,
-        cast(banded.churned_after_days as double precision) as churned_after_days,
+        cast(banded.at_risk_after_days as double) as at_risk_after_days,
+        cast(banded.churned_after_days as double) as churned_after_days,
         case when banded.count_purchases > 0 then banded.tenure_band end as tenure_band,
         case when banded.count_purchases > 0 then banded.recency_band end as recency_band,
         case when banded.count_purchases > 0 then banded.model_churn_risk end as model_churn_risk,
         coalesce(lifecycle_rules.lifecycle_status, 'never_purchased') as lifecycle_status,
-        cast(banded.probability_active as double precision) as probability_active,
-        cast(banded.churn_risk_score as double precision) as churn_risk_score,
+        cast(banded.probability_active as double) as probability_active,
+        cast(banded.churn_risk_score as double) as churn_risk_score,
         coalesce(lifecycle_rules.churn_risk_band, 'not_applicable') as churn_risk_band,
         coalesce(lifecycle_rules.explanation, 'Has never bought.') as lifecycle_explanation
     from banded

@@ -100,7 +100,7 @@ final as (
             as decimal(18, 2)
         ) as total_lifetime_value,
         {{ var('clv_horizon_months') }} as horizon_months,
-        cast({{ var('clv_annual_discount_rate') }} as double precision) as annual_discount_rate
+        cast({{ var('clv_annual_discount_rate') }} as double) as annual_discount_rate
     from realised
     cross join as_of
     left join potential_value using (customer_id)

@@ -69,18 +69,18 @@ final as (
         classified.count_purchases,
         classified.count_purchases_in_lookback,
         classified.days_since_last_purchase,
-        cast(classified.median_purchase_interval_days as double precision)
+        cast(classified.median_purchase_interval_days as double)
             as median_purchase_interval_days,
         classified.has_own_rhythm,
-        cast(classified.frequency_component as double precision) as frequency_component,
-        cast(classified.recency_component as double precision) as recency_component,
-        cast(round(classified.behavioural_score, 4) as double precision) as behavioural_score,
+        cast(classified.frequency_component as double) as frequency_component,
+        cast(classified.recency_component as double) as recency_component,
+        cast(round(classified.behavioural_score, 4) as double) as behavioural_score,
         classified.is_high_behaviour,
         classified.count_categories_purchased_in_lookback,
         classified.has_purchased_new_product,
         classified.has_recent_survey,
         classified.latest_survey_date,
-        cast(round(classified.attitudinal_score, 4) as double precision) as attitudinal_score,
+        cast(round(classified.attitudinal_score, 4) as double) as attitudinal_score,
         classified.is_high_attitude,
         case
             when classified.attitudinal_score is null then 'unknown'

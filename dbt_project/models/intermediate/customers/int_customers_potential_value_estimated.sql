@@ -85,17 +85,17 @@ final as (
     select
         customer_id,
         potential_value_method,
-        cast(expected_interval_days as double precision) as expected_interval_days,
-        cast(probability_active as double precision) as probability_active,
+        cast(expected_interval_days as double) as expected_interval_days,
+        cast(probability_active as double) as probability_active,
         cast(
             purchases_per_month * probability_active * {{ var('clv_horizon_months') }}
-            as double precision
+            as double
         ) as expected_purchases,
-        cast(expected_margin_per_purchase as double precision) as expected_margin_per_purchase,
+        cast(expected_margin_per_purchase as double) as expected_margin_per_purchase,
         cast(
             purchases_per_month * probability_active * expected_margin_per_purchase
             * {{ monthly_annuity_factor(var('clv_horizon_months'), var('clv_annual_discount_rate')) }}
-            as double precision
+            as double
         ) as potential_value
     from activity
 

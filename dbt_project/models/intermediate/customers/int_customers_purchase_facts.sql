@@ -59,9 +59,9 @@ final as (
         cast({{ days_between('aggregated.last_purchase_date', 'as_of.as_of_date') }} as integer)
             as days_since_last_purchase,
         cast(aggregated.count_purchase_intervals as integer) as count_purchase_intervals,
-        cast(aggregated.median_purchase_interval_days as double precision)
+        cast(aggregated.median_purchase_interval_days as double)
             as median_purchase_interval_days,
-        cast(aggregated.mean_purchase_interval_days as double precision)
+        cast(aggregated.mean_purchase_interval_days as double)
             as mean_purchase_interval_days,
         aggregated.count_purchase_intervals >= {{ var('rhythm_min_intervals') }} as has_own_rhythm,
         cast(
@@ -69,7 +69,7 @@ final as (
                 when aggregated.count_purchase_intervals >= {{ var('rhythm_min_intervals') }}
                     then aggregated.median_purchase_interval_days
                 else {{ var('default_purchase_interval_days') }}
-            end as double precision
+            end as double
         ) as rhythm_days
     from aggregated
     cross join as_of

@@ -82,7 +82,7 @@ final as (
         tiered.as_of_date,
         tiered.total_lifetime_value,
         cast(tiered.value_rank as integer) as value_rank,
-        cast(round(100 * tiered.share_at_or_below, 2) as double precision) as value_percentile,
+        cast(round(100 * tiered.share_at_or_below, 2) as double) as value_percentile,
         tiered.value_tier,
         value_tiers.value_tier_label_zh,
         cast(rfm_scored.recency_days as integer) as recency_days,

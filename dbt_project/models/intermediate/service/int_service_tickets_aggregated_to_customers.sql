@@ -12,7 +12,7 @@ final as (
         cast(sum(case when is_open_at_as_of then 1 else 0 end) as integer) as count_open_tickets,
         cast(sum(case when is_complaint and is_open_at_as_of then 1 else 0 end) as integer)
             as count_open_complaints,
-        cast(avg(first_response_hours) as double precision) as avg_first_response_hours,
+        cast(avg(first_response_hours) as double) as avg_first_response_hours,
         min(opened_date) as first_ticket_date,
         max(opened_date) as last_ticket_date,
         cast(count(*) * {{ var('cost_to_serve_per_ticket') }} as decimal(18, 2)) as ticket_cost_to_serve

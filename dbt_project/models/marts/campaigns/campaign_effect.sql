@@ -53,11 +53,11 @@ by_group as (
         wave_date,
         assignment,
         count(*) as count_customers,
-        avg(case when count_purchases > 0 then 1.0 else 0.0 end) as conversion_rate,
-        avg(1.0 * revenue) as revenue_per_customer,
-        var_samp(1.0 * revenue) as revenue_variance,
-        avg(1.0 * margin) as margin_per_customer,
-        var_samp(1.0 * margin) as margin_variance
+        avg(case when count_purchases > 0 then 1 else 0 end) as conversion_rate,
+        avg(cast(revenue as double)) as revenue_per_customer,
+        var_samp(cast(revenue as double)) as revenue_variance,
+        avg(cast(margin as double)) as margin_per_customer,
+        var_samp(cast(margin as double)) as margin_variance
     from responses
     group by 1, 2, 3
 
@@ -102,17 +102,17 @@ final as (
         cast(count_treatment as integer) as count_treatment,
         cast(count_holdout as integer) as count_holdout,
         {{ var('campaign_conversion_window_days') }} as conversion_window_days,
-        cast(treatment_conversion_rate as double precision) as treatment_conversion_rate,
-        cast(holdout_conversion_rate as double precision) as holdout_conversion_rate,
-        cast(conversion_uplift as double precision) as conversion_uplift,
+        cast(treatment_conversion_rate as double) as treatment_conversion_rate,
+        cast(holdout_conversion_rate as double) as holdout_conversion_rate,
+        cast(conversion_uplift as double) as conversion_uplift,
         {{ confidence_bounds('conversion_uplift', 'conversion_uplift_se', 'conversion_uplift') }},
-        cast(treatment_revenue_per_customer as double precision) as treatment_revenue_per_customer,
-        cast(holdout_revenue_per_customer as double precision) as holdout_revenue_per_customer,
-        cast(revenue_uplift_per_customer as double precision) as revenue_uplift_per_customer,
+        cast(treatment_revenue_per_customer as double) as treatment_revenue_per_customer,
+        cast(holdout_revenue_per_customer as double) as holdout_revenue_per_customer,
+        cast(revenue_uplift_per_customer as double) as revenue_uplift_per_customer,
         {{ confidence_bounds('revenue_uplift_per_customer', 'revenue_uplift_se', 'revenue_uplift') }},
-        cast(treatment_margin_per_customer as double precision) as treatment_margin_per_customer,
-        cast(holdout_margin_per_customer as double precision) as holdout_margin_per_customer,
-        cast(margin_uplift_per_customer as double precision) as margin_uplift_per_customer,
+        cast(treatment_margin_per_customer as double) as treatment_margin_per_customer,
+        cast(holdout_margin_per_customer as double) as holdout_margin_per_customer,
+        cast(margin_uplift_per_customer as double) as margin_uplift_per_customer,
         {{ confidence_bounds('margin_uplift_per_customer', 'margin_uplift_se', 'margin_uplift') }}
     from compared
 

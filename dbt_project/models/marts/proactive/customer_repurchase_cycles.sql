@@ -16,8 +16,8 @@ cycles as (
         min(purchase_days.purchase_date) as first_purchase_date,
         max(purchase_days.purchase_date) as last_purchase_date,
         {{ median('purchase_days.days_since_previous_purchase') }} as median_interval_days,
-        avg(1.0 * purchase_days.days_since_previous_purchase) as mean_interval_days,
-        stddev_samp(1.0 * purchase_days.days_since_previous_purchase) as stddev_interval_days
+        avg(cast(purchase_days.days_since_previous_purchase as double)) as mean_interval_days,
+        stddev_samp(cast(purchase_days.days_since_previous_purchase as double)) as stddev_interval_days
     from purchase_days
     where purchase_days.purchase_date <= (select as_of.as_of_date from as_of)
     group by purchase_days.customer_id, purchase_days.category
@@ -60,10 +60,10 @@ final as (
         cast(count_purchases as integer) as count_purchases,
         first_purchase_date,
         last_purchase_date,
-        cast(median_interval_days as double precision) as median_interval_days,
-        cast(mean_interval_days as double precision) as mean_interval_days,
-        cast(stddev_interval_days as double precision) as stddev_interval_days,
-        cast(interval_variation as double precision) as interval_variation,
+        cast(median_interval_days as double) as median_interval_days,
+        cast(mean_interval_days as double) as mean_interval_days,
+        cast(stddev_interval_days as double) as stddev_interval_days,
+        cast(interval_variation as double) as interval_variation,
         coalesce(
             interval_variation <= {{ var('repurchase_regular_max_variation') }}
             and median_interval_days >= {{ var('repurchase_min_interval_days') }},

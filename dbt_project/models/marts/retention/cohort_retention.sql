@@ -179,15 +179,15 @@ final as (
         cast(cumulated.count_cohort_customers as integer) as count_cohort_customers,
         cast(cumulated.count_active_customers as integer) as count_active_customers,
         cast(
-            cumulated.count_active_customers * 1.0 / cumulated.count_cohort_customers as double precision
+            cumulated.count_active_customers * 1.0 / cumulated.count_cohort_customers as double
         ) as retention_rate,
         cast(cumulated.count_purchasing_customers as integer) as count_purchasing_customers,
         cast(cumulated.net_revenue as decimal(18, 2)) as net_revenue,
-        cast(cumulated.net_revenue / cumulated.count_cohort_customers as double precision)
+        cast(cumulated.net_revenue / cumulated.count_cohort_customers as double)
             as net_revenue_per_customer,
         cast(cumulated.cumulative_realised_profit as decimal(18, 2)) as cumulative_realised_profit,
         cast(
-            cumulated.cumulative_realised_profit / cumulated.count_cohort_customers as double precision
+            cumulated.cumulative_realised_profit / cumulated.count_cohort_customers as double
         ) as cumulative_realised_profit_per_customer
     from cumulated
     cross join as_of

@@ -78,13 +78,13 @@ final as (
         cast(count_tickets as integer) as count_tickets,
         cast(service_cost as decimal(18, 2)) as service_cost,
         cast(contact_cost + service_cost as decimal(18, 2)) as retention_cost,
-        cast(customer_years as double precision) as customer_years,
+        cast(customer_years as double) as customer_years,
         cast((contact_cost + service_cost) / nullif(customer_years, 0) as decimal(18, 2))
             as retention_cost_per_customer_year,
         cast(
             acquisition_cost / nullif(count_customers_with_acquisition_cost, 0)
             / nullif((contact_cost + service_cost) / nullif(customer_years, 0), 0)
-            as double precision
+            as double
         ) as acquisition_to_retention_cost_ratio,
         cast(realised_profit / count_customers as decimal(18, 2)) as realised_profit_per_customer,
         cast(

@@ -152,7 +152,7 @@ final as (
         cast(
             (with_start_of_month.count_purchased_customers - with_start_of_month.count_active_customers)
             * 1.0 / with_start_of_month.count_purchased_customers
-            as double precision
+            as double
         ) as churn_rate,
         cast(with_start_of_month.count_active_at_month_start as integer) as count_active_at_month_start,
         cast(
@@ -163,7 +163,7 @@ final as (
         cast(
             (with_start_of_month.count_active_at_month_start - with_start_of_month.count_newly_churned_customers)
             * 1.0 / nullif(with_start_of_month.count_active_at_month_start, 0)
-            as double precision
+            as double
         ) as retention_rate,
         cast(with_start_of_month.count_new_customers as integer) as count_new_customers,
         cast(with_start_of_month.count_reactivated_customers as integer) as count_reactivated_customers,

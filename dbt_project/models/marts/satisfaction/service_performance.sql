@@ -111,18 +111,18 @@ final as (
         cast(opened_in_month.count_inquiries as integer) as count_inquiries,
         cast(opened_in_month.count_repairs as integer) as count_repairs,
         cast(opened_in_month.count_answered as integer) as count_answered,
-        cast(opened_in_month.median_first_response_hours as double precision)
+        cast(opened_in_month.median_first_response_hours as double)
             as median_first_response_hours,
-        cast(opened_in_month.p90_first_response_hours as double precision)
+        cast(opened_in_month.p90_first_response_hours as double)
             as p90_first_response_hours,
         cast(
             1.0 * opened_in_month.count_answered_within_target / opened_in_month.count_tickets
-            as double precision
+            as double
         ) as share_answered_within_target,
         cast(opened_in_month.count_resolved as integer) as count_resolved,
-        cast(opened_in_month.median_resolution_hours as double precision)
+        cast(opened_in_month.median_resolution_hours as double)
             as median_resolution_hours,
-        cast(opened_in_month.p90_resolution_hours as double precision) as p90_resolution_hours,
+        cast(opened_in_month.p90_resolution_hours as double) as p90_resolution_hours,
         cast(coalesce(open_complaints_at_month_end.count_open_complaints, 0) as integer)
             as count_open_complaints_at_month_end
     from opened_in_month

@@ -47,16 +47,16 @@ by_band as (
         min(as_of_date) as as_of_date,
         count(*) as count_customers,
         avg(avg_first_response_hours) as mean_first_response_hours,
-        avg(case when has_purchased_after_ticket then 1.0 else 0.0 end) as repurchase_rate,
-        sum(case when is_churned then 1.0 else 0.0 end)
+        avg(case when has_purchased_after_ticket then 1 else 0 end) as repurchase_rate,
+        sum(case when is_churned then 1 else 0 end)
         / nullif(sum(case when has_purchased then 1 else 0 end), 0) as churn_rate,
-        avg(case when loyalty_class = 'true_loyalty' then 1.0 else 0.0 end) as true_loyalty_share,
-        avg(case when loyalty_class = 'latent_loyalty' then 1.0 else 0.0 end)
+        avg(case when loyalty_class = 'true_loyalty' then 1 else 0 end) as true_loyalty_share,
+        avg(case when loyalty_class = 'latent_loyalty' then 1 else 0 end)
             as latent_loyalty_share,
-        avg(case when loyalty_class = 'spurious_loyalty' then 1.0 else 0.0 end)
+        avg(case when loyalty_class = 'spurious_loyalty' then 1 else 0 end)
             as spurious_loyalty_share,
-        avg(case when loyalty_class = 'no_loyalty' then 1.0 else 0.0 end) as no_loyalty_share,
-        avg(case when loyalty_class = 'unknown' then 1.0 else 0.0 end) as unknown_loyalty_share
+        avg(case when loyalty_class = 'no_loyalty' then 1 else 0 end) as no_loyalty_share,
+        avg(case when loyalty_class = 'unknown' then 1 else 0 end) as unknown_loyalty_share
     from banded
     group by response_band
 
@@ -80,18 +80,18 @@ final as (
         bands.band_order,
         by_band.as_of_date,
         cast(by_band.count_customers as integer) as count_customers,
-        cast(by_band.mean_first_response_hours as double precision) as mean_first_response_hours,
-        cast(by_band.repurchase_rate as double precision) as repurchase_rate,
-        cast(by_band.churn_rate as double precision) as churn_rate,
-        cast(by_band.repurchase_rate - fast_band.fast_repurchase_rate as double precision)
+        cast(by_band.mean_first_response_hours as double) as mean_first_response_hours,
+        cast(by_band.repurchase_rate as double) as repurchase_rate,
+        cast(by_band.churn_rate as double) as churn_rate,
+        cast(by_band.repurchase_rate - fast_band.fast_repurchase_rate as double)
             as repurchase_rate_difference_from_fast,
-        cast(by_band.churn_rate - fast_band.fast_churn_rate as double precision)
+        cast(by_band.churn_rate - fast_band.fast_churn_rate as double)
             as churn_rate_difference_from_fast,
-        cast(by_band.true_loyalty_share as double precision) as true_loyalty_share,
-        cast(by_band.latent_loyalty_share as double precision) as latent_loyalty_share,
-        cast(by_band.spurious_loyalty_share as double precision) as spurious_loyalty_share,
-        cast(by_band.no_loyalty_share as double precision) as no_loyalty_share,
-        cast(by_band.unknown_loyalty_share as double precision) as unknown_loyalty_share
+        cast(by_band.true_loyalty_share as double) as true_loyalty_share,
+        cast(by_band.latent_loyalty_share as double) as latent_loyalty_share,
+        cast(by_band.spurious_loyalty_share as double) as spurious_loyalty_share,
+        cast(by_band.no_loyalty_share as double) as no_loyalty_share,
+        cast(by_band.unknown_loyalty_share as double) as unknown_loyalty_share
     from by_band
     inner join bands
         on by_band.response_band = bands.response_band

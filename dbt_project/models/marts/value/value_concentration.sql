@@ -72,19 +72,19 @@ final as (
         cast(percentiles.count_customers_cumulative as integer) as count_customers_cumulative,
         cast(
             percentiles.count_customers_cumulative * 1.0 / percentiles.count_customers
-            as double precision
+            as double
         ) as customer_share_cumulative,
         cast(percentiles.realised_profit_in_percentile as decimal(18, 2))
             as realised_profit_in_percentile,
         cast(percentiles.cumulative_realised_profit as decimal(18, 2))
             as cumulative_realised_profit,
-        cast(percentiles.cumulative_profit_share as double precision) as cumulative_profit_share,
+        cast(percentiles.cumulative_profit_share as double) as cumulative_profit_share,
         cast(revenue_at_percentile_end.cumulative_realised_revenue as decimal(18, 2))
             as cumulative_realised_revenue,
         cast(
             revenue_at_percentile_end.cumulative_realised_revenue
             / nullif(revenue_at_percentile_end.total_realised_revenue, 0)
-            as double precision
+            as double
         ) as cumulative_revenue_share
     from percentiles
     inner join revenue_at_percentile_end using (customer_percentile)

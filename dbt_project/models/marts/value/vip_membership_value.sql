@@ -49,18 +49,18 @@ final as (
         case when is_vip_member then 'VIP会员' else '非会员' end as membership_label_zh,
         as_of_date,
         cast(count_customers as integer) as count_customers,
-        cast(count_customers * 1.0 / all_customers as double precision) as customer_share,
+        cast(count_customers * 1.0 / all_customers as double) as customer_share,
         cast(count_purchasers as integer) as count_purchasers,
         cast(realised_revenue as decimal(18, 2)) as realised_revenue,
-        cast(realised_revenue / nullif(all_revenue, 0) as double precision) as revenue_share,
+        cast(realised_revenue / nullif(all_revenue, 0) as double) as revenue_share,
         cast(realised_profit as decimal(18, 2)) as realised_profit,
-        cast(realised_profit / nullif(all_profit, 0) as double precision) as profit_share,
+        cast(realised_profit / nullif(all_profit, 0) as double) as profit_share,
         cast(realised_revenue / count_customers as decimal(18, 2)) as revenue_per_customer,
         cast(realised_profit / count_customers as decimal(18, 2)) as profit_per_customer,
-        cast(count_repeat_purchasers * 1.0 / count_customers as double precision)
+        cast(count_repeat_purchasers * 1.0 / count_customers as double)
             as repeat_purchaser_share,
-        cast(count_true_loyalty * 1.0 / count_customers as double precision) as true_loyalty_share,
-        cast(discount_amount / nullif(gross_revenue, 0) as double precision) as discount_rate
+        cast(count_true_loyalty * 1.0 / count_customers as double) as true_loyalty_share,
+        cast(discount_amount / nullif(gross_revenue, 0) as double) as discount_rate
     from with_totals
 
 )

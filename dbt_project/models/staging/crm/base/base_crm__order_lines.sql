@@ -4,7 +4,11 @@
     rows, a run judges again the lines of orders judged again since its last
     run and the lines whose product check would now come out differently.
 -#}
-{{ config(materialized='incremental', unique_key='order_line_key') }}
+{#- On Spark a full rebuild every run (Parquet tables: no delete, no merge; docs/spark.md). -#}
+{{ config(
+    materialized='table' if target.type == 'spark' else 'incremental',
+    unique_key='order_line_key'
+) }}
 
 {%- set checks -%}
     {{ missing(['order_line_id', 'order_id', 'product_id', 'quantity', 'unit_price']) }}
