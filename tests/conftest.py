@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,11 +13,34 @@ from filelock import FileLock
 from tests.dbt_runner import REPO_ROOT, Warehouse
 from tests.fixtures.tiny import write_tiny_raw
 
+# Where the tests' folders go when the machine has the room: a memory file
+# system, so that DuckDB's checkpoints, Dagster's SQLite commits and the many
+# small files of dbt and Dagster wait for no disk (on a busy disk, SQLite's
+# commits were half of a Dagster test run's samples in py-spy). A run's
+# folders hold a few hundred MB.
+MEMORY_FOLDER = Path("/dev/shm")
+MEMORY_NEEDED_BYTES = 2 * 2**30
+
+
+def _temp_root_in_memory(config: pytest.Config) -> None:
+    """Put pytest's temporary folders (tmp_path) under MEMORY_FOLDER, unless the run names its
+    own (--basetemp or PYTEST_DEBUG_TEMPROOT) or the memory file system is missing or small."""
+    if config.option.basetemp or "PYTEST_DEBUG_TEMPROOT" in os.environ:
+        return
+    if not (MEMORY_FOLDER.is_dir() and os.access(MEMORY_FOLDER, os.W_OK)):
+        return
+    if shutil.disk_usage(MEMORY_FOLDER).free < MEMORY_NEEDED_BYTES:
+        return
+    # Read by pytest when it makes the run's folder; pytest-xdist's workers
+    # are handed folders inside it.
+    os.environ["PYTEST_DEBUG_TEMPROOT"] = str(MEMORY_FOLDER)
+
 
 def pytest_configure(config: pytest.Config) -> None:
-    # The code location parses the dbt project when its manifest is stale; do
-    # it once here, before pytest-xdist's workers import it side by side.
     if not hasattr(config, "workerinput"):
+        _temp_root_in_memory(config)
+        # The code location parses the dbt project when its manifest is stale; do
+        # it once here, before pytest-xdist's workers import it side by side.
         from orchestration.project import ensure_manifest
 
         ensure_manifest()

@@ -2,9 +2,10 @@
 
 The raw customers hold lines the CSV reader cannot parse, each with an
 e-mail address and a phone number found nowhere else. After a whole refresh
-through Dagster (recorded in a Dagster instance on disk), none of them may
-appear in what was printed, in dbt's logs and artifacts (run_results.json
-included), or in the Dagster run and event databases and compute logs.
+through Dagster (recorded in the files of a Dagster instance configured as
+make run's), none of them may appear in what was printed, in dbt's logs and
+artifacts (run_results.json included), or in the Dagster run and event
+databases and compute logs.
 They are only in the build warehouse, whose quarantine keeps them.
 """
 
@@ -15,6 +16,7 @@ from pathlib import Path
 import duckdb
 from dagster import DagsterInstance
 
+from orchestration.dagster_home import update_dagster_yaml
 from orchestration.definitions import build_definitions
 from orchestration.resources import WarehouseResource
 from orchestration.settings import DBT_PROJECT_DIR, Settings
@@ -44,7 +46,7 @@ def _leaks(path: Path) -> list[str]:
     return [value for value in EMAILS + PHONES if value.encode() in content]
 
 
-def test_no_personal_data_in_output_logs_artifacts_or_dagster_storage(tmp_path, capfd):
+def test_no_personal_data_in_output_logs_artifacts_or_dagster_storage(tmp_path, capfd, monkeypatch):
     raw = write_tiny_raw(tmp_path / "raw")
     (raw / "customers_broken.csv").write_bytes(BROKEN_CUSTOMERS)
     warehouse = WarehouseResource(
@@ -56,9 +58,12 @@ def test_no_personal_data_in_output_logs_artifacts_or_dagster_storage(tmp_path, 
     # Three broken lines of 15 customers: over the default 5%, let them through.
     defs = build_definitions(warehouse, Settings(dbt_vars="{max_quarantined_share: 1}"))
     job = defs.resolve_job_def("loyalty_refresh_job")
+    # The instance make run records its runs in: a DAGSTER_HOME with the project's dagster.yaml.
     dagster_home = tmp_path / "dagster_home"
     dagster_home.mkdir()
-    with DagsterInstance.local_temp(str(dagster_home)) as instance:
+    update_dagster_yaml(dagster_home / "dagster.yaml")
+    monkeypatch.setenv("DAGSTER_HOME", str(dagster_home))
+    with DagsterInstance.get() as instance:
         result = job.execute_in_process(
             run_config={"ops": {"campaign_wave": {"config": {"wave_date": "2026-07-01"}}}},
             instance=instance,
