@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
 import shutil
 import socket
@@ -26,24 +27,81 @@ def build_file(sample_warehouse, tmp_path_factory: pytest.TempPathFactory) -> Pa
     return path
 
 
-def _query(build_file: Path, *arguments: str, prefix: tuple[str, ...] = ()) -> list[dict]:
-    out = build_file.parent / "answer.csv"
+# Several queries through the wrapper in one process: MetricFlow's start (importing dbt and
+# MetricFlow, reading the project) costs seconds, the queries a fraction of that.
+ASK_EACH = """
+import json, sys
+from orchestration import metrics
+for arguments in json.loads(sys.argv[1]):
+    if metrics.main(arguments) != 0:
+        sys.exit(f"mf {' '.join(arguments)} failed")
+"""
+
+
+def _queries(
+    build_file: Path, queries: dict[str, tuple[str, ...]], prefix: tuple[str, ...] = ()
+) -> dict[str, list[dict]]:
+    """`python -m orchestration.metrics query <arguments> --csv ...` for each named query, in one
+    process (prefix: a command to run it under); the rows of each answer."""
+    folder = build_file.parent
+    arguments = [
+        ["query", *query, "--csv", str(folder / f"{name}.csv")] for name, query in queries.items()
+    ]
     completed = subprocess.run(
-        [*prefix, sys.executable, "-m", "orchestration.metrics", "query", *arguments]
-        + ["--csv", str(out)],
+        [*prefix, sys.executable, "-c", ASK_EACH, json.dumps(arguments)],
         cwd=REPO_ROOT,
         env={
             **os.environ,
             "LOYALTY_DUCKDB_BUILD_PATH": str(build_file),
-            "LOYALTY_DUCKDB_TEMP_DIR": str(build_file.parent / "tmp"),
+            "LOYALTY_DUCKDB_TEMP_DIR": str(folder / "tmp"),
         },
         capture_output=True,
         text=True,
         check=False,
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
-    with out.open(encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
+    answers = {}
+    for name in queries:
+        with (folder / f"{name}.csv").open(encoding="utf-8") as handle:
+            answers[name] = list(csv.DictReader(handle))
+    return answers
+
+
+def _query(build_file: Path, *arguments: str, prefix: tuple[str, ...] = ()) -> list[dict]:
+    return _queries(build_file, {"answer": arguments}, prefix)["answer"]
+
+
+QUERIES = {
+    "clv_by_tier": (
+        "--metrics",
+        "total_clv,average_clv,customer_count",
+        "--group-by",
+        "customer__value_tier",
+    ),
+    "churn": ("--metrics", "churn_rate,repeat_purchase_rate"),
+    "revenue_by_month": ("--metrics", "revenue", "--group-by", "metric_time__month"),
+    "satisfaction": ("--metrics", "nps,average_csat"),
+    "uplift_by_campaign": (
+        "--metrics",
+        "conversion_uplift,revenue_uplift_per_customer",
+        "--group-by",
+        "campaign_wave__campaign",
+    ),
+    "uplift_pooled": ("--metrics", "conversion_uplift"),
+    "retention_by_month_and_tier": (
+        "--metrics",
+        "retention_rate,month_end_churn_rate",
+        "--group-by",
+        "metric_time__month,retention_segment__value_tier",
+    ),
+    "churn_by_month": ("--metrics", "month_end_churn_rate", "--group-by", "metric_time__month"),
+}
+
+
+@pytest.fixture(scope="module")
+def answers(build_file) -> dict[str, list[dict]]:
+    """MetricFlow's answers to QUERIES, asked once for the tests below."""
+    return _queries(build_file, QUERIES)
 
 
 def _sql(build_file: Path, sql: str) -> list[tuple]:
@@ -51,14 +109,8 @@ def _sql(build_file: Path, sql: str) -> list[tuple]:
         return connection.execute(sql).fetchall()
 
 
-def test_lifetime_value_by_tier_equals_the_customers_mart(build_file):
-    rows = _query(
-        build_file,
-        "--metrics",
-        "total_clv,average_clv,customer_count",
-        "--group-by",
-        "customer__value_tier",
-    )
+def test_lifetime_value_by_tier_equals_the_customers_mart(build_file, answers):
+    rows = answers["clv_by_tier"]
     expected = {
         tier: (total, average, count)
         for tier, total, average, count in _sql(
@@ -75,8 +127,8 @@ def test_lifetime_value_by_tier_equals_the_customers_mart(build_file):
         assert int(float(row["customer_count"])) == count
 
 
-def test_churn_rate_equals_the_lifecycle_mart(build_file):
-    (row,) = _query(build_file, "--metrics", "churn_rate,repeat_purchase_rate")
+def test_churn_rate_equals_the_lifecycle_mart(build_file, answers):
+    (row,) = answers["churn"]
     ((churned, purchasers),) = _sql(
         build_file,
         "select count(*) filter (where lifecycle_status = 'churned'),"
@@ -94,8 +146,8 @@ def test_churn_rate_equals_the_lifecycle_mart(build_file):
     assert float(row["repeat_purchase_rate"]) == pytest.approx(repeat / purchasing, rel=1e-9)
 
 
-def test_revenue_by_month_equals_the_orders_mart(build_file):
-    rows = _query(build_file, "--metrics", "revenue", "--group-by", "metric_time__month")
+def test_revenue_by_month_equals_the_orders_mart(build_file, answers):
+    rows = answers["revenue_by_month"]
     expected = dict(
         _sql(
             build_file,
@@ -109,8 +161,8 @@ def test_revenue_by_month_equals_the_orders_mart(build_file):
         assert answer[month] == pytest.approx(float(revenue), rel=1e-9)
 
 
-def test_nps_equals_the_satisfaction_mart(build_file):
-    (row,) = _query(build_file, "--metrics", "nps,average_csat")
+def test_nps_equals_the_satisfaction_mart(build_file, answers):
+    (row,) = answers["satisfaction"]
     ((promoters, detractors, answers, csat),) = _sql(
         build_file,
         "select sum(count_promoters), sum(count_detractors), sum(count_nps_answers),"
@@ -121,14 +173,8 @@ def test_nps_equals_the_satisfaction_mart(build_file):
     assert float(row["average_csat"]) == pytest.approx(float(csat), rel=1e-9)
 
 
-def test_campaign_uplift_equals_the_campaign_effect_mart(build_file):
-    rows = _query(
-        build_file,
-        "--metrics",
-        "conversion_uplift,revenue_uplift_per_customer",
-        "--group-by",
-        "campaign_wave__campaign",
-    )
+def test_campaign_uplift_equals_the_campaign_effect_mart(build_file, answers):
+    rows = answers["uplift_by_campaign"]
     expected = {
         campaign: (conversion, revenue)
         for campaign, conversion, revenue in _sql(
@@ -144,7 +190,7 @@ def test_campaign_uplift_equals_the_campaign_effect_mart(build_file):
         assert float(row["conversion_uplift"]) == pytest.approx(conversion, rel=1e-9)
         assert float(row["revenue_uplift_per_customer"]) == pytest.approx(revenue, rel=1e-9)
     # Over both waves the metric pools the customers: a weighted difference, not a mean of rows.
-    (pooled,) = _query(build_file, "--metrics", "conversion_uplift")
+    (pooled,) = answers["uplift_pooled"]
     ((treatment, holdout),) = _sql(
         build_file,
         "select sum(treatment_conversion_rate * count_treatment) / sum(count_treatment),"
@@ -190,14 +236,8 @@ def test_metrics_answer_without_a_network(build_file):
     assert int(float(row["customer_count"])) == count
 
 
-def test_retention_and_month_end_churn_rate_equal_the_retention_trends_mart(build_file):
-    rows = _query(
-        build_file,
-        "--metrics",
-        "retention_rate,month_end_churn_rate",
-        "--group-by",
-        "metric_time__month,retention_segment__value_tier",
-    )
+def test_retention_and_month_end_churn_rate_equal_the_retention_trends_mart(build_file, answers):
+    rows = answers["retention_by_month_and_tier"]
     # The mart's rows per month and tier over all customer types, by hand:
     # retained / active at the month start, churned / purchased.
     expected = {
@@ -222,9 +262,7 @@ def test_retention_and_month_end_churn_rate_equal_the_retention_trends_mart(buil
             assert float(answer[key]["retention_rate"]) == pytest.approx(retention, rel=1e-9)
         assert float(answer[key]["month_end_churn_rate"]) == pytest.approx(churn, rel=1e-9)
     # The trend's last month is the churn rate of customer_lifecycle.
-    by_month = _query(
-        build_file, "--metrics", "month_end_churn_rate", "--group-by", "metric_time__month"
-    )
+    by_month = answers["churn_by_month"]
     last = max(by_month, key=lambda row: row["metric_time__month"])
     ((churned, purchasers),) = _sql(
         build_file,
