@@ -5,6 +5,7 @@
     macro renders is not linted (see lint/dbt_context/__init__.py).
 -#}
 {% macro judge_raw_rows(table_name, key, checks, parents={}, latest_version_by=none, keys_to_revisit=none, spellings=none, local_time_zone=none) %}select 1 as judged_row{% endmacro %}
+{% macro row_fingerprint(columns) %}hash({{ columns | join(', ') }}){% endmacro %}
 {% macro quarantined_rows(table_name) %}select 1 as quarantined_row{% endmacro %}
 {% macro missing(columns) %}when false then 'missing'{% endmacro %}
 {% macro unparsable(columns) %}when false then 'unparsable'{% endmacro %}

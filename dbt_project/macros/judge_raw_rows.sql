@@ -18,23 +18,32 @@
                          (source_line_number), the text of the line (raw_line)
                          and a reason unreadable_line_* from the reader's
                          error type; they are not checked further.
-      copies_numbered    Exact copies: rows equal in every contract column are
-                         numbered by file path; every copy after the first is
-                         a duplicate (exact_copy) and is not checked.
       spellings          With `spellings`: the seed of accepted spellings,
                          keyed by spelling_key (macros/parse_raw_text.sql).
       typed              Every contract column read as its data_type
                          (typed_raw_value), a column of `spellings` as the
                          canonical value its spelling stands for (null when
                          the seed does not know the spelling), plus
-                         copy_number, source_file and raw_<column> (the raw
-                         text of every contract column) for the checks and
-                         the quarantine.
+                         source_file and raw_<column> (the raw text of every
+                         contract column) for the checks and the quarantine.
       parents_looked_up  For each of `parents`: is_known_<column> (the parent
                          base model has a row with this value) and
                          is_valid_<column> (one of them is valid).
       validated          failed_check: the first of the model's `checks` that
-                         holds, null when none does.
+                         holds, null when none does; key_fingerprint, a hash
+                         of the `key`.
+      repeated_keys      Fingerprints of keys held by more than one row. Only
+                         rows of such keys can be copies or versions of one
+                         another; every other row (single_rows, nearly all)
+                         is the first copy and the only version of its key,
+                         so one pass types, checks and ranks it, and only the
+                         rows of repeated keys are sorted (a fingerprint two
+                         different keys share only sends a few more rows
+                         that way).
+      copies_numbered    Exact copies among those rows: rows equal in every
+                         contract column are numbered by file path; every
+                         copy after the first is a duplicate (exact_copy) and
+                         is not checked.
       versions_ranked    Rows that pass (the first copy, no failed check) and
                          share the `key` are versions of one thing. With
                          `latest_version_by`, the greatest value is the
@@ -148,18 +157,6 @@ spellings as (
 ),
 
 {% endif -%}
-copies_numbered as (
-
-    select
-        *,
-        row_number() over (
-            partition by {{ contract_columns | join(', ') }}
-            order by source_file
-        ) as copy_number
-    from raw_rows
-
-),
-
 typed as (
 
     select
@@ -170,18 +167,17 @@ typed as (
             from spellings
             where
                 spellings.field = '{{ spellings.columns[column.name] }}'
-                and spellings.spelling_key = {{ spelling_key('copies_numbered.' ~ column.name) }}
+                and spellings.spelling_key = {{ spelling_key('raw_rows.' ~ column.name) }}
         ) as {{ column.name }},
         {%- else %}
         {{ typed_raw_value(column, local_time_zone) }} as {{ column.name }},
         {%- endif %}
         {%- endfor %}
-        copy_number,
         source_file,
         {%- for column in contract_columns %}
         {{ column }} as raw_{{ column }}{{ ',' if not loop.last }}
         {%- endfor %}
-    from copies_numbered
+    from raw_rows
 
 ),
 {% for column, parent_model in parents.items() %}
@@ -237,8 +233,48 @@ validated as (
         *,
         case
             {{ checks | trim | indent(8) }}
-        end as failed_check
+        end as failed_check,
+        {{ row_fingerprint([key]) }} as key_fingerprint
     from parents_looked_up
+
+),
+
+-- Keys held by more than one row (by fingerprint, so different keys may
+-- rarely share one): only their rows can be exact copies or versions.
+repeated_keys as (
+
+    select key_fingerprint
+    from validated
+    group by key_fingerprint
+    having count(*) > 1
+
+),
+
+-- A row no other row shares its key with is the first copy and the only
+-- version of its key: most rows, judged without sorting.
+single_rows as (
+
+    select
+        *,
+        1 as copy_number,
+        failed_check is null as is_version_candidate,
+        1 as version_rank,
+        false as has_conflicting_versions
+    from validated
+    where key_fingerprint not in (select key_fingerprint from repeated_keys)
+
+),
+
+copies_numbered as (
+
+    select
+        *,
+        row_number() over (
+            partition by {% for column in contract_columns %}raw_{{ column }}{{ ', ' if not loop.last }}{% endfor %}
+            order by source_file
+        ) as copy_number
+    from validated
+    where key_fingerprint in (select key_fingerprint from repeated_keys)
 
 ),
 
@@ -247,7 +283,7 @@ version_candidates_flagged as (
     select
         *,
         copy_number = 1 and failed_check is null as is_version_candidate
-    from validated
+    from copies_numbered
 
 ),
 
@@ -312,7 +348,11 @@ judged as (
         {%- if judged_key %},
         {{ judgement_key('raw_' ~ key) }} as {{ judged_key }}
         {%- endif %}
-    from conflicts_flagged
+    from (
+        select * from single_rows
+        union all
+        select * from conflicts_flagged
+    ) as ranked_rows
 
 ),
 
@@ -414,3 +454,21 @@ select * from final
     {%- endif %}
     {%- endfor %}
 {%- endmacro %}
+
+{#-
+    A fingerprint of the given columns: one number, equal for rows equal in
+    all of them (nulls included). Different values may rarely share one, so
+    it only narrows a search that then compares the values themselves.
+-#}
+{% macro row_fingerprint(columns) -%}
+    {{ return(adapter.dispatch('row_fingerprint', 'loyalty_marts')(columns)) }}
+{%- endmacro %}
+
+{% macro duckdb__row_fingerprint(columns) -%}
+    hash({{ columns | join(', ') }})
+{%- endmacro %}
+
+{% macro default__row_fingerprint(columns) -%}
+    xxhash64({{ columns | join(', ') }})
+{%- endmacro %}
+

@@ -7,8 +7,9 @@ orders per customer, so 10M orders are 1M customers), then prints one table:
 
 - floor: one DuckDB query that reads every raw table once and aggregates per
   customer; no build can do less;
-- full: `dbt build` (every model, test and the predictive fit) from an empty
-  warehouse, and its ratio to the floor;
+- full: `dbt build` (every model, data test and the predictive fit; no unit
+  tests, as in production runs) from an empty warehouse, and its ratio to the
+  floor;
 - dagster: the same dbt build as a Dagster materialization of the dbt assets,
   and its ratio to plain dbt;
 - incremental: the next day's files are added (`sample_generator
@@ -18,14 +19,18 @@ orders per customer, so 10M orders are 1M customers), then prints one table:
 - peak RSS: the largest resident memory of the dbt process (GNU time);
 - rows/s: raw rows per second of the full build.
 
-After the table it prints where the time goes: the slowest models of the
-full and of the incremental build, from dbt's run_results.json.
+After the table it prints, between consecutive scales, the growth exponent
+of the full and the daily build (log of the time ratio over log of the raw
+rows ratio: 1 grows linearly with the data, below 1 the fixed cost still
+weighs), then where the time goes: the slowest models of the full and of the
+incremental build, from dbt's run_results.json.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import shutil
@@ -40,21 +45,29 @@ import duckdb
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT = Path(sys.executable).with_name("dbt")
-DBT_BUILD = [str(DBT), "build", "--vars", "{raw_file_format: parquet}"]
+# Unit tests check logic on fixed inputs, not the data: production runs leave
+# them out (orchestration/assets/dbt.py), and so does the benchmark.
+DBT_BUILD = [
+    str(DBT),
+    "build",
+    "--vars",
+    "{raw_file_format: parquet}",
+    "--exclude-resource-type",
+    "unit_test",
+]
 # 3.4 years of history: about 10 orders per customer, the shape of the issue
 # (1M customers, 10M orders).
 YEARS = 3.4
 ORDERS_PER_CUSTOMER = 10
 END_DATE = date(2026, 10, 31)
 TOP_MODELS = 8
-# The targets of the scale issue: full build within 10x the floor plus a fixed
-# dbt overhead of 15 s, a daily run under a quarter of the full build, Dagster
-# under 20% on top of dbt, peak memory under 8 GB, generation under 2 minutes.
-TARGET_FLOOR_FACTOR = 10
-TARGET_DBT_OVERHEAD_SECONDS = 15
-TARGET_DAILY_TO_FULL = 0.25
-TARGET_DAGSTER_TO_DBT = 1.2
-TARGET_PEAK_GB = 8
+# The targets of the build-cost issue, at 10M orders: the full build within
+# 30x the floor, the daily run within 0.15 of the full build, Dagster under
+# 10% on top of dbt, peak memory under 4 GB, generation under 2 minutes.
+TARGET_FLOOR_FACTOR = 30
+TARGET_DAILY_TO_FULL = 0.15
+TARGET_DAGSTER_TO_DBT = 1.1
+TARGET_PEAK_GB = 4
 TARGET_GENERATE_SECONDS = 120
 
 FLOOR_QUERY = """
@@ -225,7 +238,7 @@ def measure(orders: int, root: Path) -> dict:
 
 def _targets(row: dict) -> str:
     """The issue's targets (set for 10M orders), each with the figure and met / missed."""
-    full_target = TARGET_FLOOR_FACTOR * row["floor_seconds"] + TARGET_DBT_OVERHEAD_SECONDS
+    full_target = TARGET_FLOOR_FACTOR * row["floor_seconds"]
     checks = [
         ("generation", row["generate_seconds"], TARGET_GENERATE_SECONDS, "s"),
         ("full build", row["dbt_build_seconds"], full_target, "s"),
@@ -238,6 +251,29 @@ def _targets(row: dict) -> str:
         f"{'met' if value < target else f'missed by {value / target:.1f}x'})"
         for name, value, target, unit in checks
     )
+
+
+def growth_exponent(small: float, large: float, rows_small: int, rows_large: int) -> float:
+    """How cost grows with the data: log(time ratio) / log(rows ratio); 1 is linear."""
+    return math.log(large / small) / math.log(rows_large / rows_small)
+
+
+def _growth(rows: list[dict]) -> list[str]:
+    """One line per pair of consecutive scales: full and daily build time ratios and exponents."""
+    lines = []
+    by_size = sorted(rows, key=lambda row: row["raw_rows"])
+    for small, large in zip(by_size, by_size[1:], strict=False):
+        data_ratio = large["raw_rows"] / small["raw_rows"]
+        parts = [
+            f"{label} x{large[key] / small[key]:.1f} "
+            f"(exponent {growth_exponent(small[key], large[key], small['raw_rows'], large['raw_rows']):.2f})"
+            for label, key in (("full", "dbt_build_seconds"), ("daily", "incremental_seconds"))
+        ]
+        lines.append(
+            f"{small['orders_target']:,} -> {large['orders_target']:,} orders, raw rows "
+            f"x{data_ratio:.1f}: " + ", ".join(parts)
+        )
+    return lines
 
 
 def main() -> None:
@@ -270,6 +306,8 @@ def main() -> None:
         )
     for row in rows:
         print(f"{row['orders_target']:,} orders, against the targets: " + _targets(row))
+    for line in _growth(rows):
+        print(f"growth {line}")
     for row in rows:
         for build in ("full_build", "incremental_build"):
             slowest = ", ".join(f"{name} {seconds}" for name, seconds in row[f"slowest_{build}"])
