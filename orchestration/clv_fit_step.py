@@ -23,12 +23,15 @@ import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
+import yaml
 
-from orchestration.clv.tables import ClvConfig, clv_tables
 from orchestration.settings import DBT_PROJECT_DIR, Settings
+
+if TYPE_CHECKING:  # the CLV maths (scipy) load when the step runs, not with the code location
+    from orchestration.clv.tables import ClvConfig
 
 INPUT_SCHEMA = "intermediate"
 OUTPUT_SCHEMA = "clv_fit_step"
@@ -172,6 +175,8 @@ def open_tables(output: Mapping[str, Any]) -> Tables:
 
 
 def config_from(settings_row: pd.Series) -> ClvConfig:
+    from orchestration.clv.tables import ClvConfig
+
     return ClvConfig.from_values(
         min_customers_to_fit=settings_row["min_customers_to_fit"],
         min_repeat_customers_to_fit=settings_row["min_repeat_customers_to_fit"],
@@ -184,6 +189,8 @@ def config_from(settings_row: pd.Series) -> ClvConfig:
 
 def run_step(tables: Tables) -> dict[str, int]:
     """Read the inputs, make the three tables, write them; rows written per table."""
+    from orchestration.clv.tables import clv_tables
+
     settings_row = tables.read(INPUT_SCHEMA, SETTINGS_MODEL).iloc[0]
     made = clv_tables(
         settings_row["as_of_date"],
@@ -237,7 +244,20 @@ def fits_outside_dbt(settings: Settings) -> bool:
     dbt's target is not DuckDB, or LOYALTY_CLV_FIT_STEP is set."""
     if settings.clv_fit_step:
         return True
-    return dbt_output({**os.environ, **settings.dbt_environment()})["type"] != "duckdb"
+    return dbt_output_type(settings.dbt_target) != "duckdb"
+
+
+def dbt_output_type(target: str) -> str:
+    """The engine (`type`) of a dbt_project/profiles.yml output, read without dbt: the code
+    location asks on every load, and importing dbt's profile renderer took about a second."""
+    profiles = yaml.safe_load((DBT_PROJECT_DIR / "profiles.yml").read_text(encoding="utf-8"))
+    outputs = profiles["loyalty_marts"]["outputs"]
+    if target not in outputs:
+        raise ValueError(
+            f"LOYALTY_DBT_TARGET={target!r} names no output of dbt_project/profiles.yml "
+            f"(it has {', '.join(sorted(outputs))})."
+        )
+    return outputs[target]["type"]
 
 
 def main() -> int:

@@ -77,13 +77,33 @@ def is_manifest_stale(project: DbtProject = dbt_project) -> bool:
     return _newest_project_file_mtime(project.project_dir) > manifest.stat().st_mtime
 
 
-def parsed_for_other_settings(project: DbtProject, settings: Settings) -> bool:
+def parsed_for_other_settings(manifest: Manifest, settings: Settings) -> bool:
     """True when the manifest was parsed for another way of making the predictive CLV tables
     (dbt's Python models, or the CLV fit step: LOYALTY_CLV_FIT_STEP, the target's engine)."""
     from orchestration.clv_fit_step import fits_outside_dbt, uses_clv_fit_step
 
-    manifest = json.loads(project.manifest_path.read_text(encoding="utf-8"))
     return uses_clv_fit_step(manifest) != fits_outside_dbt(settings)
+
+
+def _read_manifest(project: DbtProject) -> Manifest:
+    return json.loads(project.manifest_path.read_text(encoding="utf-8"))
+
+
+def _current_manifest(project: DbtProject, settings: Settings | None) -> Manifest:
+    """The manifest, after `dbt parse` when it is missing, stale or parsed for other settings."""
+    settings = settings or Settings.from_environment()
+    if not is_manifest_stale(project):
+        manifest = _read_manifest(project)
+        if not parsed_for_other_settings(manifest, settings):
+            return manifest
+    dbt = LocalDbtCliResource(
+        project_dir=project,
+        profiles_dir=str(project.profiles_dir),
+        dbt_executable=DBT_EXECUTABLE,
+    )
+    with environment_for_dbt(settings):
+        dbt.cli(["parse", "--quiet"], target_path=project.target_path).wait()
+    return _read_manifest(project)
 
 
 def ensure_manifest(project: DbtProject = dbt_project, settings: Settings | None = None) -> Path:
@@ -94,22 +114,14 @@ def ensure_manifest(project: DbtProject = dbt_project, settings: Settings | None
     starts from) holds the same profile: with another profile dbt parses the
     whole project again on every run.
     """
-    settings = settings or Settings.from_environment()
-    if is_manifest_stale(project) or parsed_for_other_settings(project, settings):
-        dbt = LocalDbtCliResource(
-            project_dir=project,
-            profiles_dir=str(project.profiles_dir),
-            dbt_executable=DBT_EXECUTABLE,
-        )
-        with environment_for_dbt(settings):
-            dbt.cli(["parse", "--quiet"], target_path=project.target_path).wait()
+    _current_manifest(project, settings)
     return project.manifest_path
 
 
 @cache
 def load_manifest() -> Manifest:
-    """The dbt manifest, made first if missing or stale, parsed once per process."""
-    return json.loads(ensure_manifest().read_text(encoding="utf-8"))
+    """The dbt manifest, made first if missing or stale, read once per process (a 3 MB file)."""
+    return _current_manifest(dbt_project, None)
 
 
 def _models(manifest: Manifest) -> list[Mapping[str, Any]]:

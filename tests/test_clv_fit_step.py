@@ -25,6 +25,7 @@ import pytest
 
 from orchestration import clv_fit_step
 from orchestration.clv.tables import ClvConfig
+from orchestration.settings import Settings
 from sample_generator.generator import generate
 from tests.dbt_runner import REPO_ROOT, Warehouse
 
@@ -237,3 +238,14 @@ def test_an_empty_purchase_model_pins_none():
     }
     assert ClvConfig.from_values(**values, purchase_model="").purchase_model is None
     assert ClvConfig.from_values(**values, purchase_model=" bgnbd ").purchase_model == "bgnbd"
+
+
+def test_where_the_fit_step_runs_follows_the_target_and_the_setting():
+    # profiles.yml: output duckdb is of type duckdb, output spark of type spark.
+    assert clv_fit_step.dbt_output_type("duckdb") == "duckdb"
+    assert clv_fit_step.dbt_output_type("spark") == "spark"
+    assert not clv_fit_step.fits_outside_dbt(Settings(dbt_target="duckdb"))
+    assert clv_fit_step.fits_outside_dbt(Settings(dbt_target="spark"))
+    assert clv_fit_step.fits_outside_dbt(Settings(dbt_target="duckdb", clv_fit_step=True))
+    with pytest.raises(ValueError, match="names no output"):
+        clv_fit_step.dbt_output_type("postgres")
