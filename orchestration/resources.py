@@ -39,6 +39,9 @@ class WarehouseResource(ConfigurableResource):
     temp_dir: str = ""
     run_wait_minutes: float = Settings.run_wait_minutes
     clv_fit_step: bool = Settings.clv_fit_step
+    # The engine dbt builds on (duckdb or spark) and, on Spark, its tables' folder.
+    dbt_target: str = Settings.dbt_target
+    spark_dir: str = ""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WarehouseResource:
@@ -50,6 +53,8 @@ class WarehouseResource(ConfigurableResource):
             temp_dir=str(settings.temp_dir),
             run_wait_minutes=settings.run_wait_minutes,
             clv_fit_step=settings.clv_fit_step,
+            dbt_target=settings.dbt_target,
+            spark_dir=str(settings.spark_dir),
         )
 
     @contextmanager
@@ -72,13 +77,18 @@ class WarehouseResource(ConfigurableResource):
                 ("warehouse_path", self.warehouse_path),
                 ("exports_dir", self.exports_dir),
                 ("temp_dir", self.temp_dir),
+                ("spark_dir", self.spark_dir),
             )
             if value
         }
         if "build_path" in given and "temp_dir" not in given:
             given["temp_dir"] = given["build_path"].parent / "tmp"
         return replace(
-            Settings(run_wait_minutes=self.run_wait_minutes, clv_fit_step=self.clv_fit_step),
+            Settings(
+                run_wait_minutes=self.run_wait_minutes,
+                clv_fit_step=self.clv_fit_step,
+                dbt_target=self.dbt_target,
+            ),
             **given,
         )
 
