@@ -81,6 +81,8 @@ def python_models_and_fit_step(tmp_path_factory):
     environment = step.environment({"LOYALTY_CLV_FIT_STEP": "1"})
     settings_built = _cli(step, "dbt", "build", "--select", "int_clv_fit_step_settings", *VARS)
     assert settings_built.returncode == 0, settings_built.stdout[-4000:]
+    # dbt alone, before any fit step ran: a model reading the step's tables stops.
+    before = _cli(step, "dbt", "build", "--select", "int_clv_model_validation", *VARS)
     completed = subprocess.run(
         [sys.executable, "-m", "orchestration.clv_fit_step"],
         cwd=REPO_ROOT / "dbt_project",
@@ -96,7 +98,7 @@ def python_models_and_fit_step(tmp_path_factory):
     # dbt alone, after the step (as `dbt build --select ...` by hand): it warns.
     after = _cli(step, "dbt", "build", "--select", "tag:clv_fit_step+", *VARS)
     assert after.returncode == 0, after.stdout[-4000:]
-    return python_models, step, step_tables, completed.stdout, after.stdout
+    return python_models, step, step_tables, completed.stdout, before, after.stdout
 
 
 def test_the_models_were_fitted(python_models_and_fit_step):
@@ -110,7 +112,7 @@ def test_the_models_were_fitted(python_models_and_fit_step):
 
 @pytest.mark.parametrize("name", PREDICTIVE_TABLES)
 def test_the_fit_step_writes_what_the_python_model_makes(python_models_and_fit_step, name):
-    python_models, _, step_tables, printed, _ = python_models_and_fit_step
+    python_models, _, step_tables, printed, *_ = python_models_and_fit_step
     expected = _table(python_models.database_path, f"intermediate.{name}")
     assert len(expected) > 0
     pd.testing.assert_frame_equal(step_tables[name], expected, check_exact=True)
@@ -205,9 +207,8 @@ def test_dbt_alone_warns_that_it_did_not_refit(python_models_and_fit_step):
     assert "orchestration.cli build" in dbt_output
 
 
-def test_dbt_alone_without_a_fit_step_says_which_command_runs_it(tiny_warehouse, tmp_path):
-    copy = tiny_warehouse.copy(tmp_path / "tiny")
-    result = _cli(copy, "dbt", "build", "--select", "int_clv_model_validation")
+def test_dbt_alone_without_a_fit_step_says_which_command_runs_it(python_models_and_fit_step):
+    *_, result, _ = python_models_and_fit_step
     assert result.returncode != 0
     message = "reads clv_fit_step.int_clv_model_validation, and no fit step has written it"
     assert message in result.stdout
