@@ -39,6 +39,7 @@ class WarehouseResource(ConfigurableResource):
     temp_dir: str = ""
     run_wait_minutes: float = Settings.run_wait_minutes
     clv_fit_step: bool = Settings.clv_fit_step
+    clv_refit: str = Settings.clv_refit
     # The engine dbt builds on (duckdb or spark) and, on Spark, its tables' folder.
     dbt_target: str = Settings.dbt_target
     spark_dir: str = ""
@@ -53,6 +54,7 @@ class WarehouseResource(ConfigurableResource):
             temp_dir=str(settings.temp_dir),
             run_wait_minutes=settings.run_wait_minutes,
             clv_fit_step=settings.clv_fit_step,
+            clv_refit=settings.clv_refit,
             dbt_target=settings.dbt_target,
             spark_dir=str(settings.spark_dir),
         )
@@ -87,6 +89,7 @@ class WarehouseResource(ConfigurableResource):
             Settings(
                 run_wait_minutes=self.run_wait_minutes,
                 clv_fit_step=self.clv_fit_step,
+                clv_refit=self.clv_refit,
                 dbt_target=self.dbt_target,
             ),
             **given,

@@ -23,6 +23,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 DATA_DIR = REPO_ROOT / "data"
 BUNDLED_SAMPLE_DIR = REPO_ROOT / "seeds" / "sample"
+# How often the predictive CLV models may be refitted (orchestration.clv.tables.fit_date).
+REFIT_CADENCES = ("daily", "weekly", "monthly")
 
 
 def _setting(variable: str, default: Any, description: str) -> Any:
@@ -52,6 +54,13 @@ class Settings:
         "1: on DuckDB too, the CLV fit step (orchestration/clv_fit_step.py) makes the "
         "predictive tables between two dbt selections, as it does where dbt runs no Python "
         "models (Spark); unset: dbt's Python models make them on DuckDB.",
+    )
+    clv_refit: str = _setting(
+        "LOYALTY_CLV_REFIT",
+        "daily",
+        "How often the predictive CLV models are refitted: daily, weekly (on the data as of "
+        "the as-of date's Monday) or monthly (as of the 1st); a run keeps the last fit while "
+        "its inputs are unchanged (dbt var clv_refit_cadence; docs/marts.md#lifetime-value).",
     )
     dbt_target: str = _setting(
         "LOYALTY_DBT_TARGET",
@@ -154,6 +163,11 @@ class Settings:
     )
 
     def __post_init__(self) -> None:
+        if self.clv_refit not in REFIT_CADENCES:
+            raise ValueError(
+                f"LOYALTY_CLV_REFIT={self.clv_refit!r} is not a refit cadence; use one of "
+                f"{', '.join(REFIT_CADENCES)}."
+            )
         if self.keep_runs < 1 or self.keep_days < 0:
             raise ValueError(
                 f"LOYALTY_KEEP_RUNS={self.keep_runs} must be at least 1 and "
@@ -221,6 +235,8 @@ class Settings:
             "LOYALTY_RAW_UTF8_DIR": str(self.raw_utf8_dir.resolve()),
             # dbt_project.yml reads it: which models make the predictive CLV tables.
             "LOYALTY_CLV_FIT_STEP": "1" if self.clv_fit_step else "",
+            # dbt_project.yml reads it: the default of var clv_refit_cadence.
+            "LOYALTY_CLV_REFIT": self.clv_refit,
             "LOYALTY_DBT_TARGET": self.dbt_target,
             "LOYALTY_SPARK_DIR": str(self.spark_dir.resolve()),
             "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),

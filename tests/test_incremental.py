@@ -192,3 +192,26 @@ def test_a_new_row_repeating_an_old_key_fails_the_daily_tests(chained_and_full, 
     _add_a_second_row_of_an_old_order(repeated, refreshed=latest)
     result = repeated.dbt("test", "--select", "int_orders_priced", *VARS)
     assert not result.ok and f"FAIL 1 {UNIQUE_ORDER_TEST}" in result.output, result.output[-3000:]
+
+
+def test_a_build_on_unchanged_data_keeps_the_fit_and_still_equals_a_full_build(
+    chained_and_full, tmp_path
+):
+    chained, full, _ = chained_and_full
+    again = chained.copy(tmp_path / "again").built(*VARS)
+    fit_query = "select as_of_date, fit_date, is_refitted from intermediate.int_clv_model_fit"
+    # Daily cadence: the full build fitted as of its as-of date, the last day.
+    assert full.query(fit_query) == [(DAYS[-1], DAYS[-1], True)]
+    # The chain's last build fitted on the same inputs, so this one kept that fit ...
+    assert again.query(fit_query) == [(DAYS[-1], DAYS[-1], False)]
+    (fits,) = again.query("select count(*) from marts.clv_model_fits where not is_refitted")[0]
+    assert fits == 1
+    # ... and every table still equals the full build's (is_refitted aside: bookkeeping).
+    for schema, table in _tables(full):
+        pd.testing.assert_frame_equal(
+            _rows(again, schema, table).drop(columns=["is_refitted"], errors="ignore"),
+            _rows(full, schema, table).drop(columns=["is_refitted"], errors="ignore"),
+            check_exact=False,
+            rtol=1e-9,
+            obj=f"{schema}.{table}",
+        )

@@ -32,3 +32,9 @@ def test_a_run_on_spark_gives_dbt_the_spark_target(tmp_path):
     assert run_settings.dbt_environment()["LOYALTY_DBT_TARGET"] == "spark"
     assert Path(run_settings.dbt_environment()["LOYALTY_SPARK_DIR"]) == tmp_path / "spark"
     assert WarehouseResource(raw_dir=str(tmp_path)).settings().dbt_target == "duckdb"
+
+
+def test_a_run_gives_dbt_the_refit_cadence():
+    run_settings = WarehouseResource.from_settings(Settings(clv_refit="weekly")).settings()
+    assert run_settings.dbt_environment()["LOYALTY_CLV_REFIT"] == "weekly"
+    assert WarehouseResource().settings().dbt_environment()["LOYALTY_CLV_REFIT"] == "daily"

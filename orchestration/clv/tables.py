@@ -15,12 +15,24 @@ of the marts' predictions:
 Inputs are sorted here (customer, then purchase date): the engines return
 rows in no defined order, and sums taken in another order move the fitted
 optimum in the 7th digit from one build to the next.
+
+Refit cadence (var clv_refit_cadence, LOYALTY_CLV_REFIT): the models are
+fitted on the data as of the fit date, the as-of date itself (daily), the
+Monday of its week (weekly) or the first of its month (monthly); the
+predictions (predicted_value) are made as of the as-of date. Validation and
+fit carry a fingerprint of what they depend on (fit date, vars, the purchase
+days up to the fit date, this package's code): a build whose fingerprint
+equals the one its table holds keeps that table instead of fitting again, so
+a chain of daily builds and one full build give the same fit.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -34,6 +46,7 @@ from orchestration.clv.mbgnbd import MbgNbdFit
 from orchestration.clv.models import fit_purchase_model, probability_alive
 from orchestration.clv.pareto_nbd import ParetoNbdFit
 from orchestration.clv.validation import choose_model, compare_models
+from orchestration.settings import REFIT_CADENCES
 
 # The purchase model when the holdout validation is skipped and none is pinned.
 DEFAULT_MODEL = "mbgnbd"
@@ -60,6 +73,7 @@ VALIDATION_COLUMNS = {
     "total_bias": "float64",
     "is_chosen": "boolean",
     "choice_reason": "string",
+    "fit_fingerprint": "string",
 }
 
 PREDICTION_COLUMNS = [
@@ -83,10 +97,19 @@ class ClvConfig:
     purchase_model: str | None
     horizon_months: int
     annual_discount_rate: float
+    refit_cadence: str = "daily"
+
+    def __post_init__(self) -> None:
+        if self.refit_cadence not in REFIT_CADENCES:
+            raise ClvFitError(
+                f"var clv_refit_cadence (LOYALTY_CLV_REFIT) is {self.refit_cadence!r}; "
+                f"use one of {', '.join(REFIT_CADENCES)}."
+            )
 
     @classmethod
     def from_values(cls, **values) -> ClvConfig:
-        """From the vars as dbt hands them over (text); an empty purchase model is none."""
+        """From the vars as dbt hands them over (text); an empty purchase model is none, an
+        empty or missing refit cadence daily."""
         return cls(
             min_customers_to_fit=int(values["min_customers_to_fit"]),
             min_repeat_customers_to_fit=int(values["min_repeat_customers_to_fit"]),
@@ -94,7 +117,84 @@ class ClvConfig:
             purchase_model=str(values.get("purchase_model") or "").strip() or None,
             horizon_months=int(values["horizon_months"]),
             annual_discount_rate=float(values["annual_discount_rate"]),
+            refit_cadence=str(values.get("refit_cadence") or "").strip().lower() or "daily",
         )
+
+
+# ---- refit cadence ----------------------------------------------------------
+
+
+def fit_date(as_of_date, cadence: str) -> dt.date:
+    """The date the models are fitted as of: the as-of date (daily), the Monday of its week
+    (weekly) or the first of its month (monthly)."""
+    as_of = pd.Timestamp(as_of_date).date()
+    if cadence == "weekly":
+        return as_of - dt.timedelta(days=as_of.weekday())
+    if cadence == "monthly":
+        return as_of.replace(day=1)
+    return as_of
+
+
+# The fit's code: a change to it makes the next build fit again.
+_CODE = b"".join(path.read_bytes() for path in sorted(Path(__file__).parent.glob("*.py")))
+
+
+def fit_fingerprint(fitted_on: dt.date, purchase_days: pd.DataFrame, config: ClvConfig) -> str:
+    """What a fit depends on, as one hex digest: the fit date, the vars the fit reads (not
+    the horizon and discount rate, which only the predictions use), the purchase days up to
+    the fit date (customer, date, number, net revenue) and the code of this package."""
+    days = _days_up_to(purchase_days, fitted_on)[
+        ["customer_id", "purchase_date", "purchase_number", "net_revenue"]
+    ]
+    digest = hashlib.sha256(_CODE)
+    fit_vars = {
+        field.name: getattr(config, field.name)
+        for field in fields(config)
+        if field.name not in ("horizon_months", "annual_discount_rate", "refit_cadence")
+    }
+    digest.update(repr((fitted_on.isoformat(), sorted(fit_vars.items()))).encode())
+    digest.update(pd.util.hash_pandas_object(days, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def _days_up_to(purchase_days: pd.DataFrame, last: dt.date) -> pd.DataFrame:
+    """The purchase days on or before `last`, sorted by customer and date."""
+    dates = pd.to_datetime(purchase_days["purchase_date"])
+    days = purchase_days[dates <= pd.Timestamp(last)].assign(purchase_date=dates)
+    return days.sort_values(["customer_id", "purchase_date"], kind="stable", ignore_index=True)
+
+
+def _kept(previous: pd.DataFrame | None, fingerprint: str) -> bool:
+    """True when a table made by an earlier build was fitted on the same inputs."""
+    return (
+        previous is not None
+        and len(previous) > 0
+        and "fit_fingerprint" in previous.columns
+        and bool((previous["fit_fingerprint"] == fingerprint).all())
+    )
+
+
+def fit_summary(purchase_days: pd.DataFrame, fitted_on: dt.date) -> pd.DataFrame:
+    """The per-customer summary the models are fitted on, as of the fit date, in weeks (as
+    int_customers_clv_summary makes it as of the as-of date): frequency (purchase days after
+    the first), recency_weeks (first to last purchase day), age_weeks (first purchase day to
+    the fit date) and mean_repeat_spend (mean net revenue of the repeat purchase days)."""
+    days = _days_up_to(purchase_days, fitted_on)
+    by_customer = days.groupby("customer_id", sort=True)
+    first, last = by_customer["purchase_date"].min(), by_customer["purchase_date"].max()
+    repeat = days[days["purchase_number"] > 1]
+    return (
+        pd.DataFrame(
+            {
+                "frequency": by_customer["purchase_date"].count() - 1,
+                "recency_weeks": (last - first).dt.days / 7.0,
+                "age_weeks": (pd.Timestamp(fitted_on) - first).dt.days / 7.0,
+                "mean_repeat_spend": repeat.groupby("customer_id")["net_revenue"].mean(),
+            }
+        )
+        .rename_axis("customer_id")
+        .reset_index()
+    )
 
 
 # ---- int_clv_model_validation ---------------------------------------------
@@ -103,29 +203,44 @@ class ClvConfig:
 def _validation_frame(rows: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=list(VALIDATION_COLUMNS))
     for name, dtype in VALIDATION_COLUMNS.items():
-        if dtype != "object":
+        if dtype == "object":  # dates
+            frame[name] = pd.to_datetime(frame[name]).dt.date
+        else:
             frame[name] = frame[name].astype(dtype)
     return frame
 
 
-def model_validation(as_of_date, purchase_days: pd.DataFrame, config: ClvConfig) -> pd.DataFrame:
+def model_validation(
+    as_of_date,
+    purchase_days: pd.DataFrame,
+    config: ClvConfig,
+    previous: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Holdout validation of the purchase models and the choice of one (int_clv_model_validation).
 
-    purchase_days: customer_id, purchase_date, purchase_number (one row per
-    customer and purchase day, int_customer_purchase_days).
+    purchase_days: customer_id, purchase_date, purchase_number, net_revenue
+    (one row per customer and purchase day, int_customer_purchase_days).
+    The holdout ends on the fit date (fit_date); `previous`, the table an
+    earlier build made, is returned unchanged when it was made on the same
+    inputs (fit_fingerprint).
     """
+    fitted_on = fit_date(as_of_date, config.refit_cadence)
+    fingerprint = fit_fingerprint(fitted_on, purchase_days, config)
+    if _kept(previous, fingerprint):
+        return _validation_frame(previous.to_dict("records"))
     holdout_weeks = config.holdout_weeks
     min_customers, min_repeat = config.min_customers_to_fit, config.min_repeat_customers_to_fit
     pinned = config.purchase_model
-    as_of_date = pd.Timestamp(as_of_date)
+    as_of_date = pd.Timestamp(fitted_on)
     calibration_end = as_of_date - pd.Timedelta(days=round(7 * holdout_weeks))
-    days = purchase_days[["customer_id", "purchase_date", "purchase_number"]].sort_values(
-        ["customer_id", "purchase_date"], kind="stable", ignore_index=True
-    )
+    days = _days_up_to(purchase_days, fitted_on)[
+        ["customer_id", "purchase_date", "purchase_number"]
+    ]
     common = {
         "as_of_date": as_of_date.date(),
         "calibration_end_date": calibration_end.date(),
         "holdout_weeks": holdout_weeks,
+        "fit_fingerprint": fingerprint,
     }
 
     observations = holdout_observations(days, calibration_end, as_of_date, holdout_weeks)
@@ -256,18 +371,33 @@ def _purchase_model_columns(fit) -> dict:
     }
 
 
-def model_fit(summary: pd.DataFrame, validation: pd.DataFrame, config: ClvConfig) -> pd.DataFrame:
+def model_fit(
+    as_of_date,
+    purchase_days: pd.DataFrame,
+    validation: pd.DataFrame,
+    config: ClvConfig,
+    previous: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """One row: the chosen purchase model and Gamma-Gamma fitted (int_clv_model_fit).
 
-    summary: int_customers_clv_summary; validation: model_validation's table
-    (its chosen summary row names the purchase model).
+    Fitted on the summary as of the fit date (fit_summary of purchase_days,
+    int_customer_purchase_days); validation: model_validation's table (its
+    chosen summary row names the purchase model). `previous`, the row an
+    earlier build made, is kept (is_refitted false, this build's as_of_date)
+    when it was fitted on the same inputs (fit_fingerprint).
     """
+    fitted_on = fit_date(as_of_date, config.refit_cadence)
+    fingerprint = fit_fingerprint(fitted_on, purchase_days, config)
+    as_of_date = pd.Timestamp(as_of_date).date()
+    if _kept(previous, fingerprint):
+        return _fit_frame(
+            {**previous.iloc[0].to_dict(), "as_of_date": as_of_date, "is_refitted": False}
+        )
     min_customers = config.min_customers_to_fit
     min_repeat_customers = config.min_repeat_customers_to_fit
-    summary = summary.sort_values("customer_id", kind="stable", ignore_index=True)
+    summary = fit_summary(purchase_days, fitted_on)
     chosen = validation[(validation["comparison"] == "summary") & validation["is_chosen"]].iloc[0]
     repeat = summary[(summary["frequency"] > 0) & (summary["mean_repeat_spend"] > 0)]
-    as_of_date = summary["as_of_date"].max() if len(summary) else None
 
     row = {
         "as_of_date": as_of_date,
@@ -292,6 +422,9 @@ def model_fit(summary: pd.DataFrame, validation: pd.DataFrame, config: ClvConfig
         "gamma_gamma_v": None,
         "gamma_gamma_log_likelihood": None,
         "fit_seconds": 0.0,
+        "fit_date": fitted_on,
+        "is_refitted": True,
+        "fit_fingerprint": fingerprint,
     }
     if len(summary) < min_customers or len(repeat) < min_repeat_customers:
         row["status"] = "not_fitted_too_few_customers"
@@ -324,20 +457,36 @@ def model_fit(summary: pd.DataFrame, validation: pd.DataFrame, config: ClvConfig
             **_purchase_model_columns(purchase_fit),
         )
         row["fit_seconds"] = time.perf_counter() - started
+    return _fit_frame(row)
+
+
+FIT_TEXT_COLUMNS = [
+    "fit_fingerprint",
+    "status",
+    "status_message",
+    "purchase_model",
+    "purchase_model_reason",
+    "dropout_model",
+]
+FIT_COUNT_COLUMNS = ["count_customers", "count_repeat_customers", "count_gamma_gamma_customers"]
+
+
+def _fit_frame(row: dict) -> pd.DataFrame:
+    """The fit's one row with its column types (the same whether fitted now or kept)."""
     frame = pd.DataFrame([row])
-    text_columns = ["status", "status_message", "purchase_model", "purchase_model_reason"]
-    text_columns.append("dropout_model")
     float_columns = [
         name
         for name in row
         if name.startswith(("purchase_model_", "dropout_probability", "gamma_gamma_"))
-        and name not in text_columns
+        and name not in FIT_TEXT_COLUMNS
     ]
     frame[float_columns] = frame[float_columns].astype("float64")
-    frame[text_columns] = frame[text_columns].astype("string")
-    count_columns = ["count_customers", "count_repeat_customers", "count_gamma_gamma_customers"]
-    frame[count_columns] = frame[count_columns].astype("int32")
-    frame["as_of_date"] = pd.to_datetime(frame["as_of_date"]).dt.date
+    frame[FIT_TEXT_COLUMNS] = frame[FIT_TEXT_COLUMNS].astype("string")
+    frame[FIT_COUNT_COLUMNS] = frame[FIT_COUNT_COLUMNS].astype("int32")
+    frame["fit_seconds"] = frame["fit_seconds"].astype("float64")
+    frame["is_refitted"] = frame["is_refitted"].astype("bool")
+    for name in ("as_of_date", "fit_date"):
+        frame[name] = pd.to_datetime(frame[name]).dt.date
     return frame
 
 
@@ -425,7 +574,7 @@ def clv_tables(
 ) -> dict[str, pd.DataFrame]:
     """The three tables, by model name, made as the three dbt Python models make them."""
     validation = model_validation(as_of_date, purchase_days, config)
-    fit = model_fit(summary, validation, config)
+    fit = model_fit(as_of_date, purchase_days, validation, config)
     return {
         "int_clv_model_validation": validation,
         "int_clv_model_fit": fit,

@@ -31,5 +31,8 @@ select
     gamma_gamma_q,
     gamma_gamma_v,
     gamma_gamma_log_likelihood,
-    fit_seconds
+    fit_seconds,
+    fit_date,
+    is_refitted,
+    fit_fingerprint
 from {{ clv_fit_step_table('int_clv_model_fit') }}

@@ -27,5 +27,6 @@ select
     root_mean_squared_error,
     total_bias,
     is_chosen,
-    choice_reason
+    choice_reason,
+    fit_fingerprint
 from {{ clv_fit_step_table('int_clv_model_validation') }}

@@ -1,5 +1,11 @@
 """Fit the chosen purchase model and Gamma-Gamma on the per-customer summary (one row).
 
+The summary is taken as of the fit date (var clv_refit_cadence: the as-of
+date, the Monday of its week or the first of its month) from
+int_customer_purchase_days. A build whose inputs (fit date, vars, purchase
+days up to the fit date) are those of the row this table holds keeps that
+row (is_refitted false) instead of fitting again.
+
 The purchase model (BG/NBD, MBG/NBD or Pareto/NBD) is the one
 int_clv_model_validation chose: the lowest holdout error, or the one var
 clv_purchase_model pins; choice_reason says which and why. Gamma-Gamma is
@@ -17,8 +23,9 @@ and MBG/NBD's best fit is the limit a, b -> infinity (dropout_model =
 same_for_everyone): a and b are then null and dropout_probability is
 everyone's.
 
-The body is one call to orchestration.clv.tables.model_fit (pandas in,
-pandas out, no engine call), the one code path for its maths.
+The body reads the inputs and this table as the last build left it, then
+calls orchestration.clv.tables.model_fit (pandas in, pandas out, no engine
+call), the one code path for its maths.
 """
 
 from orchestration.clv.tables import ClvConfig, model_fit
@@ -33,11 +40,24 @@ def clv_config(dbt):
         purchase_model=dbt.config.get("clv_purchase_model"),
         horizon_months=dbt.config.get("clv_horizon_months"),
         annual_discount_rate=dbt.config.get("clv_annual_discount_rate"),
+        refit_cadence=dbt.config.get("clv_refit_cadence"),
     )
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    summary = dbt.ref("int_customers_clv_summary").df()
+    as_of_date = dbt.ref("int_as_of_date").df()["as_of_date"].iloc[0]
+    days = dbt.ref("int_customer_purchase_days").df()
     validation = dbt.ref("int_clv_model_validation").df()
-    return model_fit(summary, validation, clv_config(dbt))
+    previous = previous_table(dbt, session)
+    return model_fit(as_of_date, days, validation, clv_config(dbt), previous)
+
+
+def previous_table(dbt, session):
+    """This model's table as the last build left it (None before the first build)."""
+    found = session.execute(
+        "select count(*) from information_schema.tables"
+        " where table_catalog = ? and table_schema = ? and table_name = ?",
+        [dbt.this.database, dbt.this.schema, dbt.this.identifier],
+    ).fetchone()[0]
+    return session.execute(f"select * from {dbt.this}").df() if found else None

@@ -38,6 +38,7 @@ def clv_config(dbt):
         purchase_model=dbt.config.get("clv_purchase_model"),
         horizon_months=dbt.config.get("clv_horizon_months"),
         annual_discount_rate=dbt.config.get("clv_annual_discount_rate"),
+        refit_cadence=dbt.config.get("clv_refit_cadence"),
     )
 
 
