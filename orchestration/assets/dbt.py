@@ -237,33 +237,29 @@ def _model_name(event: Output) -> str | None:
     return str(getattr(unique_id, "value", unique_id)).rsplit(".", 1)[-1]
 
 
-def with_built_metadata(events: Sequence[Any], invocation: DbtCliInvocation) -> Iterator[Any]:
+def with_built_metadata(
+    events: Sequence[Any], invocation: DbtCliInvocation, warehouse: WarehouseResource
+) -> Iterator[Any]:
     """The dbt events, each materialization with its table's row count and its relation's
     column schema, and each headline mart's numbers and charts.
 
-    Read through the invocation's dbt adapter once dbt has finished (one
-    connection, any engine): the row counts of every table built in one
-    query, and the column schemas of every relation in another, rather than
-    dagster-dbt's fetch_row_counts and fetch_column_metadata, which run a
-    query per relation (through a thread pool, and dbt's
-    get_columns_in_relation macro): measured with py-spy and
+    Read once dbt has finished, through one connection: on DuckDB the build
+    file opened read-only (LocalDbtCliResource makes no dbt adapter there),
+    on other engines the invocation's dbt adapter. The row counts of every
+    table built in one query, and the column schemas of every relation in
+    another, rather than dagster-dbt's fetch_row_counts and
+    fetch_column_metadata, which run a query per relation (through a thread
+    pool, and dbt's get_columns_in_relation macro): measured with py-spy and
     tests/benchmarks/bench_run.py, a tenth of a make run's CPU on the sample
     for the columns, 7% of the Python process's samples for the counts.
     """
-
-    def query(sql: str) -> list[tuple]:
-        adapter = invocation.adapter
-        with pushd(str(invocation.project_dir)), adapter.connection_named("built_metadata"):
-            _, table = adapter.execute(sql, fetch=True)
-        return [tuple(row) for row in table.rows]
-
-    try:
+    with _metadata_query(invocation, warehouse) as query:
         built = [
             (event, node)
             for event in events
             if isinstance(event, Output) and (node := _built_node(event, invocation)) is not None
         ]
-        if not built or invocation.adapter is None:
+        if not built or query is None:
             yield from events
             return
         counts = _row_counts([node for _, node in built], query)
@@ -277,6 +273,33 @@ def with_built_metadata(events: Sequence[Any], invocation: DbtCliInvocation) -> 
             if metadata:
                 event = event.with_metadata({**event.metadata, **metadata})
             yield event
+
+
+@contextlib.contextmanager
+def _metadata_query(
+    invocation: DbtCliInvocation, warehouse: WarehouseResource
+) -> Iterator[Callable[[str], list[tuple]] | None]:
+    """query(sql) -> rows on the built warehouse, or None when there is no way to ask."""
+    adapter = invocation.adapter
+    if adapter is None:
+        engine = invocation.manifest.get("metadata", {}).get("adapter_type")
+        if engine != "duckdb" or not warehouse.settings().build_path.exists():
+            yield None
+            return
+        connection = warehouse.connect(read_only=True)
+        try:
+            yield lambda sql: connection.execute(sql).fetchall()
+        finally:
+            connection.close()
+        return
+
+    def query(sql: str) -> list[tuple]:
+        with pushd(str(invocation.project_dir)), adapter.connection_named("built_metadata"):
+            _, table = adapter.execute(sql, fetch=True)
+        return [tuple(row) for row in table.rows]
+
+    try:
+        yield query
     finally:
         _release_adapter(invocation)
 
@@ -499,7 +522,7 @@ def build_dbt_assets(manifest: Manifest, settings: Settings) -> AssetsDefinition
                 # dbt may still hold the warehouse: the events as they are, then the error.
                 yield from finished
                 raise error
-            yield from with_built_metadata(finished, invocation)
+            yield from with_built_metadata(finished, invocation, warehouse)
         if reads_raw:
             record_state(run_settings.build_path, raw_state)
 
