@@ -6,8 +6,10 @@ Runs `python -m orchestration.cli run` (what `make run` runs) on the bundled
 sample in a fresh process, with its warehouse, exports, DAGSTER_HOME and dbt
 target folder in a temporary folder, so the first run starts from an empty
 warehouse like a fresh clone; further runs (--runs) reuse it, like a daily run
-on the same data. As `make venv` does, dbt first parses the project once with
-the runs' environment (not measured). Each run prints one table:
+on the same data (the predictive CLV fit is kept: same inputs). As `make venv`
+does, dbt first parses the project once with the runs' environment, and the
+code location's manifest is brought up to date (not measured). Each run
+prints one table:
 
 - start-up: process start until Python runs the first line of the command;
 - code location load: importing orchestration.definitions (Dagster, dagster-dbt,
@@ -15,7 +17,7 @@ the runs' environment (not measured). Each run prints one table:
 - run set-up: from there to the start of the first step (instance, run record,
   execution plan);
 - dbt: every dbt step, split into what happens before the dbt process starts
-  (dagster-dbt's adapter handle), dbt's start-up and parse, dbt's nodes (first
+  (the raw files' state, the UTF-8 copies), dbt's start-up and parse, dbt's nodes (first
   node started to last node finished, from run_results.json) and the tail
   (artifacts written, the last events turned into Dagster events);
 - campaigns: the campaign wave step;
@@ -30,42 +32,39 @@ threads they add up to more than the wall time of the nodes). With
 empty warehouse, for comparison. The machine's load average is printed
 before and after: figures taken on a busy machine are not comparable.
 
-Figures (2026-12-02 18:40 UTC, this machine shared with other sessions:
-load average 8-10 during the run, so wall times are about twice an idle
-machine's; CPU seconds compare better. First run on an empty warehouse;
-83 models, 11 seeds, 403 data tests):
+Figures (2026-12-03 08:28-08:35 UTC, this machine shared with other
+sessions: load average 15-16 during the runs, so wall times are several
+times an idle machine's and only the CPU seconds compare; 83 models, 11
+seeds, 399 data tests; 403 at 07:18), with those of the same command at 07:18 UTC on the
+code before that morning's changes (load average 4-7.5):
 
-    code location load                7.5 s
-    run set-up                        6.9 s
-    observe raw files                 1.7 s
-    dbt step                         64.2 s
-      before the dbt process          3.9 s
-      dbt start-up, parse             6.2 s
-      dbt nodes                      40.6 s
-      after the last node            13.6 s  (row counts, column schemas,
-                                              headlines, storing ~1,000 events)
-    campaigns, publish          2.9 + 3.1 s
-    total wall                       94.9 s
-    CPU Python / dbt          19.1 / 31.6 s
+                                 07:18 (load 4-7.5)     08:28 (load 15-16)
+                                 run 1     run 2        run 1     run 2
+    code location load            13.7      15.7          11.2     14.5
+    run set-up                     5.3       5.5           5.5      4.8
+    dbt: before the dbt process    4.6       5.7           0.1      0.6
+         start-up and parse       11.0      13.8          12.3     15.0
+         nodes                    48.8      47.9          58.3     50.2
+         after the last node      11.7      12.7          16.8     14.0
+    campaigns, publish         4.2+2.9   6.2+3.3       7.3+2.4  5.9+4.4
+    total wall                   113.2     118.6         124.7    117.1
+    CPU Python / dbt         18.8/38.8 18.4/37.6     16.8/42.6 16.9/39.4
+    int_clv_model_validation, int_clv_model_fit (dbt's node seconds):
+                               9.5/1.3   9.7/0.9      11.4/1.5  6.4/0.7
+                                        (refitted)              (fit kept)
 
-Where the rest goes: dbt's nodes (models 40 s, data tests 27 s summed over
-the two threads); Dagster's events, about 1,600 a run (three per dbt test:
-check planned at run set-up, step output, check result), now stored through
-connections kept open (orchestration/event_storage.py; Dagster's own
-storage opened, committed with an fsync and closed a SQLite connection per
-event: the Python process's CPU went from 37.9 to 19.1 s, run set-up from
-45 to 7 s and the tail after dbt's last node from 66 to 14 s, at load 4-10);
-importing Dagster, dagster-dbt and dbt (4-5 CPU seconds).
-
-What the Dagster UI's metadata costs (row counts, column schemas, headline
-numbers and charts on the marts), on the sample with today's marts, the same
-commit with and without it, runs interleaved on a machine with load average
-4-11 (so CPU seconds, not wall): the Python process's CPU 27.2 and 32.7 s
-with it, 23.3 to 41.1 s (mean 31.1 s over six runs) without; dbt's CPU the
-same. With it, dbt's events reach Dagster once dbt has finished (dagster-dbt
-counts rows only then on DuckDB), so storing them no longer overlaps dbt's
-nodes. Before the fix in orchestration/assets/dbt.py (read_to_the_end),
-dagster-dbt's thread pool polled without sleeping while dbt ran: 70-73 s.
+What changed: dagster-dbt no longer makes a dbt adapter in the Dagster
+process before dbt starts (the metadata queries open the DuckDB file once
+dbt has finished); the code location no longer imports dbt's profile
+renderer or the CLV maths; a second run on the same data keeps the CLV fit
+(LOYALTY_CLV_REFIT, docs/marts.md). Where the rest goes: dbt's nodes (models
+and 399 data tests over two threads; int_clv_model_validation alone about 6
+CPU seconds when it refits, mostly Pareto/NBD's hypergeometric function);
+dbt's start-up and parse; the tail after dbt's last node (dbt writing
+manifest.json and exiting, then row counts, column schemas, headline charts
+and storing ~660 Dagster events); Dagster's events, about 1,000 a run (223
+asset checks planned, their outputs and results), stored through connections
+kept open (orchestration/event_storage.py).
 """
 
 from __future__ import annotations
@@ -273,6 +272,15 @@ def main() -> None:
         [sys.executable, "-m", "orchestration.cli", "dbt", "parse", "--quiet"],
         cwd=REPO_ROOT,
         env=_environment(work),
+        check=True,
+        capture_output=True,
+    )
+    # ... and the code location's own manifest is current (after an edit of the dbt
+    # project the first measured run would otherwise parse it during the load).
+    subprocess.run(
+        [sys.executable, "-c", "from orchestration.project import load_manifest; load_manifest()"],
+        cwd=REPO_ROOT,
+        env={**_environment(work), "DBT_TARGET_PATH": str(DBT_PROJECT_DIR / "target")},
         check=True,
         capture_output=True,
     )
