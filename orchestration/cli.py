@@ -27,7 +27,7 @@ from pathlib import Path
 
 from orchestration import clv_fit_step
 from orchestration.dagster_home import ensure_dagster_home
-from orchestration.publish import PublishError, publish
+from orchestration.publish import SPARK_BI_NOTE, PublishError, publish, spark_marts
 from orchestration.raw_encodings import RawEncodingError, utf8_copies
 from orchestration.resources import RunLockError, run_lock
 from orchestration.retention import prune
@@ -93,6 +93,12 @@ def build_with_fit_step(settings: Settings, arguments: list[str]) -> int:
 
 
 def publish_marts(settings: Settings) -> int:
+    if settings.dbt_target == "spark":
+        tables = spark_marts(settings)
+        print(f"\n{SPARK_BI_NOTE}")
+        for table in tables:
+            print(f"  {table.schema}.{table.name:<32} {table.rows_text:>15}")
+        return 0
     try:
         tables = publish(
             settings.build_path, settings.warehouse_path, storage_version=settings.storage_version
@@ -116,6 +122,12 @@ def run_pipeline(settings: Settings) -> int:
 
     job = defs.resolve_job_def("loyalty_refresh_job")
     run_config: dict = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+    if settings.dbt_target == "spark":
+        print(
+            f"LOYALTY_DBT_TARGET=spark: this run builds on Spark (tables under "
+            f"{settings.spark_dir}); the campaign wave reads the Spark marts and writes its "
+            "lists there; no DuckDB file is published (docs/spark.md)."
+        )
     if settings.raw_dir.resolve() == BUNDLED_SAMPLE_DIR.resolve():
         # The bundled sample ends on a fixed day, weeks before today: its lists
         # would be stopped as stale data, so this run says to make them anyway.
@@ -157,11 +169,20 @@ def run_pipeline(settings: Settings) -> int:
                 f"  -> {metadata['export'].value}"
             )
         elif key.path == ["published_warehouse"]:
-            print(
-                f"\nMarts for BI tools (open read-only, schema `marts`): {settings.warehouse_path}"
-            )
+            if settings.dbt_target == "spark":
+                print(f"\n{SPARK_BI_NOTE}")
+            else:
+                print(
+                    "\nMarts for BI tools (open read-only, schema `marts`): "
+                    f"{settings.warehouse_path}"
+                )
             print(metadata["tables"].value)
-    print(f"\nBuild warehouse (staging, quarantine, restricted, campaigns): {settings.build_path}")
+    if settings.dbt_target == "spark":
+        print(f"\nSpark tables (every schema) and metastore: {settings.spark_dir}")
+    else:
+        print(
+            f"\nBuild warehouse (staging, quarantine, restricted, campaigns): {settings.build_path}"
+        )
     return 0
 
 
@@ -298,19 +319,6 @@ def main(argv: list[str] | None = None) -> int:
         if arguments.extra_args:
             parser.error("`run` takes no dbt arguments; use `build` (then `publish`) for that.")
         print(f"Raw data: {settings.raw_dir}")
-        if settings.dbt_target == "spark":
-            # The campaign wave and publishing read the DuckDB build warehouse.
-            print(
-                f"LOYALTY_DBT_TARGET=spark: this run builds on Spark (tables under "
-                f"{settings.spark_dir}); the campaign lists and the published DuckDB file "
-                "are made on DuckDB only (docs/spark.md)."
-            )
-            try:
-                with run_lock(settings, "`orchestration.cli run` (Spark)"):
-                    return _locked_command(settings, "build", [])
-            except (RunLockError, RawEncodingError) as error:
-                print(f"error: {error}", file=sys.stderr)
-                return 1
         # The run takes the run lock itself (WarehouseResource), as a scheduled run does.
         return run_pipeline(settings)
     # Every other command reads or writes the build warehouse: one at a time

@@ -180,3 +180,30 @@ def _write_marts(
     finally:
         connection.close()
     return published
+
+
+# On Spark the marts are already tables BI tools can read: through a Spark Thrift
+# server on the same warehouse and metastore (docs/spark.md, "BI tools on Spark").
+SPARK_BI_NOTE = (
+    "On Spark the marts are Spark tables (database `marts`); BI tools read them through a "
+    "Spark Thrift server on the same warehouse and metastore (docs/spark.md, BI tools on "
+    "Spark). No DuckDB file is published."
+)
+
+
+def spark_marts(settings: Settings, marts: Sequence[str] | None = None) -> list[PublishedTable]:
+    """The marts of a Spark build with their row counts: what BI tools read there."""
+    from orchestration.spark_worker import SparkWorker
+
+    names = sorted(published_marts(load_manifest()) if marts is None else marts)
+    if not names:
+        return []
+    with SparkWorker(settings) as spark:
+        counts = dict(
+            spark.query(
+                "\nunion all\n".join(
+                    f"select '{name}' as name, count(*) from {SCHEMA}.{name}" for name in names
+                )
+            )
+        )
+    return [PublishedTable(SCHEMA, name, int(counts[name])) for name in names]

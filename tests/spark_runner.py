@@ -20,12 +20,6 @@ from pathlib import Path
 from orchestration.settings import Settings
 from tests.dbt_runner import REPO_ROOT
 
-# The predictive models are dbt Python models, which open-source Spark cannot
-# run (dbt-spark submits Python models to Databricks only): on Spark they and
-# everything built on them are left out until they have a design of their own.
-# The selector `spark` (dbt_project/selectors.yml) builds everything else.
-SPARK_SELECTOR = ("--selector", "spark")
-
 
 def spark_lane_missing() -> str | None:
     """Why Spark cannot run here (None when it can): the Spark lane is installed apart."""
@@ -60,22 +54,17 @@ def _environment(settings: Settings, work_dir: Path) -> dict[str, str]:
     }
 
 
-def spark_build(raw_dir: Path, work_dir: Path, *args: str) -> subprocess.CompletedProcess:
-    """`dbt build` on Spark of the raw folder (no unit tests), through the project's CLI."""
+def spark_cli(
+    raw_dir: Path, work_dir: Path, command: str, *args: str
+) -> subprocess.CompletedProcess:
+    """`python -m orchestration.cli <command> <args>` on Spark of the raw folder.
+
+    `build` (as `make build` runs it): dbt, the CLV fit step, dbt again, so every
+    model is built; `dbt build ...`: one dbt call as given.
+    """
     settings = spark_settings(raw_dir, work_dir)
     return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "orchestration.cli",
-            "dbt",
-            "build",
-            "--exclude-resource-type",
-            "unit_test",
-            "--indirect-selection",
-            "buildable",
-            *args,
-        ],
+        [sys.executable, "-m", "orchestration.cli", command, *args],
         cwd=REPO_ROOT,
         env=_environment(settings, work_dir),
         capture_output=True,

@@ -1,11 +1,11 @@
 """The same project on Spark: the marts equal DuckDB's, and bad rows get the same reasons.
 
 The tiny fixture is built on DuckDB (tests/conftest.py) and on Spark in local
-mode (tests/spark_runner.py), and every mart Spark builds is compared row for
+mode (tests/spark_runner.py) as `make build` builds it: on Spark dbt, the CLV
+fit step (the predictive models, which dbt runs as Python models on DuckDB
+only), then dbt again. Every mart and restricted table is compared row for
 row: keys and text equal, money (decimals) and counts exactly equal,
-floating-point values within 1e-9 relative. The predictive models (dbt Python
-models) and what is built on them do not run on open-source Spark; they are
-left out of the Spark build and of the comparison (docs/spark.md).
+floating-point values within 1e-9 relative (docs/spark.md).
 
 Marked `spark`: `make test-spark` runs these; without the Spark lane (`make
 spark-venv`, Java 17) they are skipped. LOYALTY_SPARK_SAMPLE=1 (`make
@@ -23,15 +23,16 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from dagster import materialize
 
+from orchestration.assets.campaigns import build_campaign_wave
+from orchestration.campaigns.config import load_config
+from orchestration.project import mart_columns
+from orchestration.resources import WarehouseResource
+from orchestration.settings import Settings
 from tests.dbt_runner import REPO_ROOT, Warehouse
 from tests.fixtures.tiny import write_tiny_raw
-from tests.spark_runner import (
-    SPARK_SELECTOR,
-    spark_build,
-    spark_lane_missing,
-    spark_query,
-)
+from tests.spark_runner import spark_cli, spark_lane_missing, spark_query, spark_settings
 from tests.test_quarantine import BAD_ROWS
 from tests.test_unreadable_lines import BROKEN_QUOTING_FILE, CUSTOMER_LINES, _write_customers
 
@@ -41,33 +42,18 @@ pytestmark = [
 ]
 
 RELATIVE_TOLERANCE = 1e-9
-# When the build ran (the start of the dbt run), not what it computed.
-BUILD_TIME_COLUMNS = {"refreshed_at"}
+# When and which build ran (and how long a fit took), not what it computed.
+BUILD_TIME_COLUMNS = {"refreshed_at", "recorded_at", "built_at", "build_id", "fit_seconds"}
 
 
-def _manifest() -> dict:
-    return json.loads((REPO_ROOT / "dbt_project" / "target" / "manifest.json").read_text())
-
-
-def _python_models() -> set[str]:
-    return {
-        node["name"]
-        for node in _manifest()["nodes"].values()
-        if node["resource_type"] == "model" and node["language"] == "python"
-    }
-
-
-def _built_on_python_models() -> set[str]:
-    """The Python models and every model built on them, read from the dbt manifest."""
-    children = _manifest()["child_map"]
-    stack = [f"model.loyalty_marts.{model}" for model in _python_models()]
-    found = set(stack)
-    while stack:
-        for child in children.get(stack.pop(), []):
-            if child.startswith("model.") and child not in found:
-                found.add(child)
-                stack.append(child)
-    return {node.split(".")[-1] for node in found}
+# The schemas compared: the marts BI tools read and the restricted lists.
+COMPARED_SCHEMAS = ("marts", "restricted")
+# The predictive models: dbt Python models on DuckDB, the CLV fit step on Spark.
+PREDICTIVE_MODELS = (
+    "int_clv_model_validation",
+    "int_clv_model_fit",
+    "int_customers_predicted_value",
+)
 
 
 def _value(value):
@@ -96,6 +82,8 @@ def _columns(rows, positions: list[int]) -> list[tuple]:
 def _cells_equal(duckdb_cell, spark_cell) -> bool:
     if duckdb_cell is None or spark_cell is None:
         return duckdb_cell is None and spark_cell is None
+    if isinstance(duckdb_cell, Decimal) != isinstance(spark_cell, Decimal):
+        return False  # money is a decimal on both engines, never a float on one
     if isinstance(duckdb_cell, float) or isinstance(spark_cell, float):
         return math.isclose(
             float(duckdb_cell), float(spark_cell), rel_tol=RELATIVE_TOLERANCE, abs_tol=1e-12
@@ -108,6 +96,12 @@ def _cells_equal(duckdb_cell, spark_cell) -> bool:
 def _differences(name: str, duckdb_table, spark_table, left_out=BUILD_TIME_COLUMNS) -> list[str]:
     duckdb_columns, duckdb_rows = duckdb_table
     spark_columns, spark_rows = spark_table
+    lower = [column.lower() for column in spark_columns]
+    if sorted(lower) == sorted(column.lower() for column in duckdb_columns):
+        # Spark stores a table's partition columns last (customer_segment_history).
+        order = [lower.index(column.lower()) for column in duckdb_columns]
+        spark_columns = [spark_columns[position] for position in order]
+        spark_rows = [tuple(row[position] for position in order) for row in spark_rows]
     if [name.lower() for name in duckdb_columns] != [name.lower() for name in spark_columns]:
         return [f"{name}: columns {duckdb_columns} on DuckDB, {spark_columns} on Spark"]
     if len(duckdb_rows) != len(spark_rows):
@@ -135,52 +129,145 @@ def _duckdb_table(warehouse: Warehouse, sql: str):
         return [column[0] for column in cursor.description], cursor.fetchall()
 
 
-def _spark_built(raw_dir: Path, work_dir: Path, *args: str) -> Path:
-    """The raw folder built on Spark: what `args` select, or the selector `spark`."""
-    result = spark_build(raw_dir, work_dir, *(args or SPARK_SELECTOR))
-    assert result.returncode == 0, f"dbt build on Spark failed:\n{result.stdout[-8000:]}"
+def _spark_built(raw_dir: Path, work_dir: Path, *dbt_args: str) -> Path:
+    """The raw folder built on Spark: everything, as `make build` builds it (dbt, the CLV fit
+    step, dbt again); or, with dbt_args, one `dbt build` of what they select."""
+    command = ("dbt", "build", *dbt_args) if dbt_args else ("build",)
+    result = spark_cli(raw_dir, work_dir, *command, "--exclude-resource-type", "unit_test")
+    assert result.returncode == 0, f"build on Spark failed:\n{result.stdout[-8000:]}"
     return work_dir
 
 
+def _tables_sql(schema: str) -> str:
+    return (
+        "select table_name from information_schema.tables "
+        f"where table_schema = '{schema}' order by table_name"
+    )
+
+
 def _compare_marts(duckdb_warehouse: Warehouse, spark_dir: Path) -> int:
-    """Every mart Spark built against DuckDB's; returns how many marts were compared."""
-    left_out = _built_on_python_models()
-    duckdb_marts = {
-        name
-        for (name,) in duckdb_warehouse.query(
-            "select table_name from information_schema.tables where table_schema = 'marts'"
-        )
+    """Every table of the compared schemas on Spark against DuckDB's; returns how many."""
+    expected = {
+        schema: [name for (name,) in duckdb_warehouse.query(_tables_sql(schema))]
+        for schema in COMPARED_SCHEMAS
     }
-    expected = sorted(duckdb_marts - left_out)
-    spark_tables = spark_query(spark_dir, {"marts": "show tables in marts"})["marts"][1]
-    assert sorted(row[1] for row in spark_tables) == expected
-    sql = {name: f"select * from marts.{name}" for name in expected}
-    spark = spark_query(spark_dir, sql)
+    sql = {
+        f"{schema}.{name}": f"select * from {schema}.{name}"
+        for schema in COMPARED_SCHEMAS
+        for name in expected[schema]
+    }
+    # One Spark process (a JVM start) for the table lists and the tables.
+    spark = spark_query(
+        spark_dir, {**{schema: f"show tables in {schema}" for schema in COMPARED_SCHEMAS}, **sql}
+    )
+    for schema in COMPARED_SCHEMAS:
+        assert sorted(row[1] for row in spark[schema][1]) == expected[schema], schema
     problems = []
-    for name in expected:
-        problems += _differences(name, _duckdb_table(duckdb_warehouse, sql[name]), spark[name])
+    for name, query in sql.items():
+        problems += _differences(name, _duckdb_table(duckdb_warehouse, query), spark[name])
     assert not problems, "\n".join(problems[:40])
-    return len(expected)
+    return len(expected["marts"])
+
+
+def _published_marts() -> int:
+    """How many models the dbt project has in schema marts (read from its files)."""
+    marts = REPO_ROOT / "dbt_project" / "models" / "marts"
+    return len(list(marts.rglob("*.sql")))
 
 
 @pytest.fixture(scope="module")
 def tiny_on_spark(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("tiny_spark")
-    return _spark_built(write_tiny_raw(root / "raw"), root)
+    raw = write_tiny_raw(root / "raw")
+    _spark_built(raw, root)
+    return root
 
 
 def test_tiny_marts_equal_on_both_engines(tiny_warehouse, tiny_on_spark):
     compared = _compare_marts(tiny_warehouse, tiny_on_spark)
-    # Built on Spark: every mart but those on the predictive models (6 of them today).
-    assert compared >= 6
+    # Every mart, the predictive ones included.
+    assert compared == _published_marts()
 
 
-def test_the_python_models_are_left_out_on_spark(tiny_on_spark):
-    tables = spark_query(tiny_on_spark, {"t": "show tables in intermediate"})["t"][1]
-    names = {row[1] for row in tables}
-    assert "int_customers_clv_summary" in names
-    assert len(_python_models()) == 3
-    assert not names & _built_on_python_models()
+def test_the_fit_step_makes_the_predictive_tables_on_spark(tiny_warehouse, tiny_on_spark):
+    """On Spark dbt has no Python model: SQL models of the same names read the step's tables,
+    which hold what DuckDB's Python models made."""
+    manifest = json.loads((tiny_on_spark / "target" / "manifest.json").read_text())
+    models = {
+        node["name"]: node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+    }
+    assert not [name for name, node in models.items() if node["language"] == "python"]
+    for name in PREDICTIVE_MODELS:
+        assert models[name]["language"] == "sql"
+        assert "clv_fit_step" in models[name]["tags"]
+    sql = {
+        f"{schema}.{name}": f"select * from {schema}.{name}"
+        for name in PREDICTIVE_MODELS
+        for schema in ("clv_fit_step", "intermediate")
+    }
+    spark = spark_query(tiny_on_spark, sql)
+    problems = []
+    compared_rows = 0
+    for name in PREDICTIVE_MODELS:
+        duckdb_table = _duckdb_table(tiny_warehouse, f"select * from intermediate.{name}")
+        compared_rows += len(duckdb_table[1])
+        for schema in ("clv_fit_step", "intermediate"):
+            problems += _differences(
+                f"{schema}.{name}", duckdb_table, spark[f"{schema}.{name}"], _NOT_COMPARED
+            )
+    assert not problems, "\n".join(problems[:40])
+    # The tiny fixture has too few buyers to fit (validation and fit say so in a row each;
+    # no predictions): rows were compared all the same.
+    assert compared_rows >= 2
+
+
+# When a fit ran, not what it found.
+_NOT_COMPARED = BUILD_TIME_COLUMNS | {"fitted_at", "dbt_invocation_id"}
+
+
+def test_dbt_build_alone_on_spark_says_it_did_not_refit(tiny_on_spark):
+    result = spark_cli(
+        tiny_on_spark / "raw",
+        tiny_on_spark,
+        *("dbt", "build", "--select", "int_clv_model_fit", "--exclude-resource-type", "unit_test"),
+    )
+    assert result.returncode == 0, result.stdout[-4000:]
+    output = " ".join(result.stdout.split())
+    assert "reads clv_fit_step.int_clv_model_fit as the last CLV fit step wrote it" in output
+    assert "`dbt build` alone does not refit the predictive models" in output
+
+
+def _unit_tests_in_yaml() -> int:
+    """How many dbt unit tests the project's YAML files declare."""
+    count = 0
+    for path in (REPO_ROOT / "dbt_project" / "models").rglob("*.yml"):
+        in_unit_tests = False
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line and not line.startswith((" ", "#")):
+                in_unit_tests = line.startswith("unit_tests:")
+            elif in_unit_tests and line.startswith("  - name: "):
+                count += 1
+    return count
+
+
+def test_unit_tests_pass_on_spark(tiny_on_spark):
+    """Every dbt unit test, run on Spark (on the tiny build, whose tables give the mocked
+    inputs their column types)."""
+    result = spark_cli(
+        tiny_on_spark / "raw", tiny_on_spark, "dbt", "test", "--resource-type", "unit_test"
+    )
+    run_results = json.loads((tiny_on_spark / "target" / "run_results.json").read_text())
+    statuses = {
+        result["unique_id"]: result["status"]
+        for result in run_results["results"]
+        if result["unique_id"].startswith("unit_test.")
+    }
+    failed = {unique_id: status for unique_id, status in statuses.items() if status != "pass"}
+    assert not failed, f"{failed}\n{result.stdout[-6000:]}"
+    assert len(statuses) == _unit_tests_in_yaml()
+    assert result.returncode == 0, result.stdout[-6000:]
 
 
 QUARANTINE_TABLES = sorted(BAD_ROWS)
@@ -267,4 +354,65 @@ def test_bad_rows_get_the_same_reasons_on_both_engines(bad_input):
 )
 def test_sample_marts_equal_on_both_engines(sample_warehouse, tmp_path):
     spark_dir = _spark_built(REPO_ROOT / "seeds" / "sample", tmp_path)
-    assert _compare_marts(sample_warehouse, spark_dir) >= 6
+    assert _compare_marts(sample_warehouse, spark_dir) == _published_marts()
+
+
+WAVE_DATE = "2026-07-01"  # the day after the tiny fixture's as-of date
+
+
+def _wave(warehouse: WarehouseResource, manifest: dict) -> None:
+    rules = load_config(Settings().campaigns_file, mart_columns(manifest))
+    result = materialize(
+        [build_campaign_wave(rules, Settings().timezone_info)],
+        resources={"warehouse": warehouse},
+        run_config={"ops": {"campaign_wave": {"config": {"wave_date": WAVE_DATE}}}},
+    )
+    assert result.success
+
+
+def test_campaign_lists_from_the_spark_marts_equal_duckdbs(tiny_warehouse, tiny_on_spark):
+    """The wave of campaigns.yml, once on DuckDB's marts and once on Spark's: the same
+    files, and on Spark its lists and contact history written as Spark tables."""
+    root = tiny_on_spark / "waves"
+    duckdb_warehouse = tiny_warehouse.copy(root / "duckdb")
+    manifest = json.loads((tiny_on_spark / "target" / "manifest.json").read_text())
+    _wave(
+        WarehouseResource(
+            raw_dir=str(duckdb_warehouse.raw_dir),
+            build_path=str(duckdb_warehouse.database_path),
+            exports_dir=str(root / "duckdb_exports"),
+        ),
+        manifest,
+    )
+    settings = spark_settings(tiny_on_spark / "raw", tiny_on_spark)
+    _wave(
+        WarehouseResource(
+            raw_dir=str(settings.raw_dir),
+            build_path=str(settings.build_path),
+            exports_dir=str(root / "spark_exports"),
+            dbt_target="spark",
+            spark_dir=str(settings.spark_dir),
+        ),
+        manifest,
+    )
+    duckdb_files = sorted(path.name for path in (root / "duckdb_exports" / WAVE_DATE).glob("*.csv"))
+    assert "summary.csv" in duckdb_files
+    for name in duckdb_files:
+        duckdb_text = (root / "duckdb_exports" / WAVE_DATE / name).read_text(encoding="utf-8")
+        spark_text = (root / "spark_exports" / WAVE_DATE / name).read_text(encoding="utf-8")
+        assert spark_text == duckdb_text, name
+    # Someone is on a list: the comparison compared people.
+    with (root / "duckdb_exports" / WAVE_DATE / "summary.csv").open(encoding="utf-8-sig") as f:
+        assert sum(int(row["treatment"]) for row in csv.DictReader(f)) > 0
+    # On Spark the lists and the history are Spark tables, equal to DuckDB's.
+    lists = [name.removesuffix(".csv") for name in duckdb_files if name not in _WAVE_FILES]
+    sql = {name: f"select * from campaigns.{name}" for name in [*lists, "contact_history"]}
+    spark = spark_query(tiny_on_spark, sql)
+    problems = []
+    for name, query in sql.items():
+        problems += _differences(name, _duckdb_table(duckdb_warehouse, query), spark[name])
+    assert not problems, "\n".join(problems[:40])
+
+
+# The files of a wave that are not one campaign's send list.
+_WAVE_FILES = {"summary.csv", "held_back.csv", "holdout.csv"}

@@ -14,6 +14,11 @@ run_started_at = datetime(2026, 1, 1)
 invocation_id = "lint"
 
 
+class target:  # dbt's target, as the default engine names it (model configs read its type)
+    name = "duckdb"
+    type = "duckdb"
+
+
 class dbt:  # the name the models call, e.g. dbt.type_string()
     """dbt's cross-database macros the models call directly."""
 

@@ -35,6 +35,7 @@ from orchestration.campaigns.engine import (
     summary_rows,
 )
 from orchestration.campaigns.exports import write_holdout, write_send_list
+from orchestration.campaigns.warehouse import wave_connection
 from orchestration.resources import WarehouseResource
 
 # The dbt model the wave appends to (keyed like the lists, see assets/dbt.py).
@@ -149,7 +150,9 @@ def build_campaign_wave(
         settings = warehouse.settings()
         wave_date = wave_date_of(config, timezone)
         folder = settings.exports_dir / wave_date.isoformat()
-        with warehouse.connect() as connection:
+        # On Spark, a copy of the Spark tables the wave reads, its lists written back.
+        marts = sorted({mart for campaign in rules.campaigns for mart in marts_read(campaign)})
+        with wave_connection(settings, marts) as connection:
             as_of_date = selection.as_of_date(connection)
             stale_note = check_data_age(
                 as_of_date,

@@ -11,7 +11,7 @@ from dagster import (
     asset,
 )
 
-from orchestration.publish import publish
+from orchestration.publish import SPARK_BI_NOTE, publish, spark_marts
 from orchestration.resources import WarehouseResource
 
 
@@ -27,17 +27,25 @@ def build_published_warehouse(
         # publishing reads, and DuckDB allows one writer per file.
         deps=[*(AssetKey(name) for name in marts), *after],
         description="The marts (schema `marts`) copied to LOYALTY_DUCKDB_PATH "
-        "(data/loyalty.duckdb) for BI tools.",
+        "(data/loyalty.duckdb) for BI tools; on Spark, the Spark tables of the marts counted "
+        "(BI tools read them through a Thrift server).",
         kinds={"duckdb"},
     )
     def published_warehouse(
         context: AssetExecutionContext, warehouse: WarehouseResource
     ) -> MaterializeResult:
         settings = warehouse.settings()
-        tables = publish(settings.build_path, settings.warehouse_path, marts, storage_version)
+        if settings.dbt_target == "spark":
+            # The DuckDB file is the embedded target's: on Spark the marts are the tables.
+            tables = spark_marts(settings, marts)
+            context.log.info(SPARK_BI_NOTE)
+            where = MetadataValue.text(f"Spark database marts ({settings.spark_dir / 'warehouse'})")
+        else:
+            tables = publish(settings.build_path, settings.warehouse_path, marts, storage_version)
+            where = MetadataValue.path(str(settings.warehouse_path))
         return MaterializeResult(
             metadata={
-                "path": MetadataValue.path(str(settings.warehouse_path)),
+                "path": where,
                 "tables": MetadataValue.md(
                     "\n".join(f"- {t.schema}.{t.name}: {t.rows_text}" for t in tables)
                 ),

@@ -27,9 +27,12 @@ purchase_days_aggregated as (
 
     select
         customer_id,
-        avg(case when purchase_number > 1 then net_revenue end) as mean_repeat_spend,
-        sum(gross_margin) / sum(net_revenue) as margin_rate,
-        avg(cost_to_serve) as cost_to_serve_per_purchase
+        -- Decimal sums (exact on every engine) divided as doubles: Spark divides
+        -- decimals to a fixed scale, DuckDB as doubles (docs/spark.md).
+        cast(sum(case when purchase_number > 1 then net_revenue end) as double)
+        / count(case when purchase_number > 1 then net_revenue end) as mean_repeat_spend,
+        cast(sum(gross_margin) as double) / cast(sum(net_revenue) as double) as margin_rate,
+        cast(sum(cost_to_serve) as double) / count(cost_to_serve) as cost_to_serve_per_purchase
     from purchase_days
     group by customer_id
 
@@ -43,9 +46,9 @@ final as (
         purchase_facts.count_repeat_purchases as frequency,
         cast(
             {{ days_between('purchase_facts.first_purchase_date', 'purchase_facts.last_purchase_date') }}
-            / 7.0 as double
-        ) as recency_weeks,
-        cast(purchase_facts.tenure_days / 7.0 as double) as age_weeks,
+            as double
+        ) / 7.0 as recency_weeks,
+        cast(purchase_facts.tenure_days as double) / 7.0 as age_weeks,
         cast(purchase_days_aggregated.mean_repeat_spend as double) as mean_repeat_spend,
         cast(purchase_days_aggregated.margin_rate as double) as margin_rate,
         cast(purchase_days_aggregated.cost_to_serve_per_purchase as double)

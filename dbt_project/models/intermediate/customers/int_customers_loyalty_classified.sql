@@ -24,12 +24,12 @@ scored as (
         *,
         least(
             1.0,
-            count_purchases_in_lookback * 1.0 / {{ var('behaviour_target_orders') }}
+            cast(count_purchases_in_lookback as double) / {{ var('behaviour_target_orders') }}
         ) as frequency_component,
         case
             when count_purchases = 0 then 0.0
             when days_since_last_purchase <= rhythm_days then 1.0
-            else rhythm_days * 1.0 / days_since_last_purchase
+            else cast(rhythm_days as double) / days_since_last_purchase
         end as recency_component
     from signals
 

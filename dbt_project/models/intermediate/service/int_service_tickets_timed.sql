@@ -30,13 +30,17 @@ final as (
         cast(
             case
                 when cast(tickets.first_responded_at as date) <= as_of.as_of_date
-                    then {{ dbt.datediff('tickets.opened_at', 'tickets.first_responded_at', 'minute') }} / 60.0
+                    then
+                        cast({{ dbt.datediff('tickets.opened_at', 'tickets.first_responded_at', 'minute') }} as double)
+                        / 60.0
             end as double
         ) as first_response_hours,
         cast(
             case
                 when cast(tickets.resolved_at as date) <= as_of.as_of_date
-                    then {{ dbt.datediff('tickets.opened_at', 'tickets.resolved_at', 'minute') }} / 60.0
+                    then
+                        cast({{ dbt.datediff('tickets.opened_at', 'tickets.resolved_at', 'minute') }} as double)
+                        / 60.0
             end as double
         ) as resolution_hours
     from tickets

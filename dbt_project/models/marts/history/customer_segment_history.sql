@@ -14,11 +14,17 @@
     be rebuilt only while the raw data still says what it said then. A
     column added to the contract is appended to an existing table
     (on_schema_change), its old rows null.
+
+    On Spark (Parquet tables: no delete) the table is partitioned by
+    as_of_date and a build overwrites its date's partition
+    (insert_overwrite), which replaces that date's rows as delete+insert
+    does; Spark stores the partition column last (docs/spark.md).
 -#}
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy='insert_overwrite' if target.type == 'spark' else 'delete+insert',
+        partition_by=['as_of_date'] if target.type == 'spark' else none,
         unique_key='as_of_date',
         full_refresh=false,
         on_schema_change='append_new_columns',

@@ -117,7 +117,7 @@ final as (
         end as movement,
         cast(count_customers as integer) as count_customers,
         case
-            when from_value is not null then count_customers * 1.0 / count_from_customers
+            when from_value is not null then cast(count_customers as double) / count_from_customers
         end as share_of_from_customers
     from moves_with_starting_segment_size
 

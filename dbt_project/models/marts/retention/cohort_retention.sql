@@ -183,12 +183,11 @@ final as (
         ) as retention_rate,
         cast(cumulated.count_purchasing_customers as integer) as count_purchasing_customers,
         cast(cumulated.net_revenue as decimal(18, 2)) as net_revenue,
-        cast(cumulated.net_revenue / cumulated.count_cohort_customers as double)
+        cast(cumulated.net_revenue as double) / cumulated.count_cohort_customers
             as net_revenue_per_customer,
         cast(cumulated.cumulative_realised_profit as decimal(18, 2)) as cumulative_realised_profit,
-        cast(
-            cumulated.cumulative_realised_profit / cumulated.count_cohort_customers as double
-        ) as cumulative_realised_profit_per_customer
+        cast(cumulated.cumulative_realised_profit as double) / cumulated.count_cohort_customers
+            as cumulative_realised_profit_per_customer
     from cumulated
     cross join as_of
 

@@ -26,7 +26,7 @@ acquired as (
         coalesce(customer_contacts.contact_cost_to_serve, 0) as contact_cost,
         coalesce(customer_tickets.count_tickets, 0) as count_tickets,
         coalesce(customer_tickets.ticket_cost_to_serve, 0) as service_cost,
-        customers.tenure_days / 365.25 as customer_years,
+        cast(customers.tenure_days as double) / 365.25 as customer_years,
         customers.realised_profit
     from customers
     left join acquisition_costs

@@ -150,8 +150,10 @@ final as (
             as integer
         ) as count_churned_customers,
         cast(
-            (with_start_of_month.count_purchased_customers - with_start_of_month.count_active_customers)
-            * 1.0 / with_start_of_month.count_purchased_customers
+            cast(
+                with_start_of_month.count_purchased_customers - with_start_of_month.count_active_customers
+                as double
+            ) / with_start_of_month.count_purchased_customers
             as double
         ) as churn_rate,
         cast(with_start_of_month.count_active_at_month_start as integer) as count_active_at_month_start,
@@ -161,8 +163,11 @@ final as (
             as integer
         ) as count_retained_customers,
         cast(
-            (with_start_of_month.count_active_at_month_start - with_start_of_month.count_newly_churned_customers)
-            * 1.0 / nullif(with_start_of_month.count_active_at_month_start, 0)
+            cast(
+                with_start_of_month.count_active_at_month_start
+                - with_start_of_month.count_newly_churned_customers
+                as double
+            ) / nullif(with_start_of_month.count_active_at_month_start, 0)
             as double
         ) as retention_rate,
         cast(with_start_of_month.count_new_customers as integer) as count_new_customers,

@@ -136,19 +136,19 @@ final as (
         cast(count_csat_answers as integer) as count_csat_answers,
         cast(avg_csat_score as double) as avg_csat_score,
         cast(count_satisfied as integer) as count_satisfied,
-        cast(count_satisfied * 1.0 / nullif(count_csat_answers, 0) as double)
+        cast(count_satisfied as double) / nullif(count_csat_answers, 0)
             as csat_satisfied_share,
         cast(count_nps_answers as integer) as count_nps_answers,
         cast(count_promoters as integer) as count_promoters,
         cast(count_detractors as integer) as count_detractors,
         cast(
-            100.0 * (count_promoters - count_detractors) / nullif(count_nps_answers, 0)
+            100.0 * cast(count_promoters - count_detractors as double) / nullif(count_nps_answers, 0)
             as double
         ) as net_promoter_score,
         cast(count_satisfied_judged as integer) as count_satisfied_judged,
         cast(coalesce(count_satisfied_not_returned, 0) as integer) as count_satisfied_not_returned,
         cast(
-            count_satisfied_not_returned * 1.0 / nullif(count_satisfied_judged, 0) as double
+            cast(count_satisfied_not_returned as double) / nullif(count_satisfied_judged, 0) as double
         ) as satisfied_not_returned_share
     from aggregated
 

@@ -38,7 +38,8 @@ base as (
 
     select
         count(*) as count_customers,
-        sum(realised_profit) / count(*) as profit_per_customer
+        -- Divided as doubles on every engine (Spark divides decimals to a fixed scale).
+        cast(sum(realised_profit) as double) / count(*) as profit_per_customer
     from buyers
 
 ),
@@ -50,11 +51,13 @@ banded as (
         segments.value_tier,
         segments.count_customers,
         segments.realised_profit,
-        1.0 * segments.count_customers / base.count_customers as customer_share,
-        segments.realised_profit / segments.count_customers as profit_per_customer,
+        cast(segments.count_customers as double) / base.count_customers as customer_share,
+        cast(segments.realised_profit as double) / segments.count_customers as profit_per_customer,
         case
             when base.profit_per_customer > 0
-                then (segments.realised_profit / segments.count_customers) / base.profit_per_customer
+                then
+                    (cast(segments.realised_profit as double) / segments.count_customers)
+                    / base.profit_per_customer
         end as margin_ratio
     from segments
     cross join base
