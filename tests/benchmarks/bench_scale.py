@@ -11,7 +11,7 @@ orders per customer, so 10M orders are 1M customers), then prints one table:
   tests, as in production runs) from an empty warehouse, and its ratio to the
   floor;
 - dagster: the same dbt build as a Dagster materialization of the dbt assets,
-  and its ratio to plain dbt;
+  and its ratio to plain dbt (left out with --no-dagster);
 - incremental: the next day's files are added (`sample_generator
   --next-day`: new and late orders, returns, new customers), then `dbt build`
   runs again on the full build's warehouse; its time and ratio to the full
@@ -172,7 +172,7 @@ def _parquet_rows(paths) -> int:
         )
 
 
-def measure(orders: int, root: Path) -> dict:
+def measure(orders: int, root: Path, dagster: bool = True) -> dict:
     customers = max(100, round(orders / ORDERS_PER_CUSTOMER))
     raw = root / f"raw_{orders}"
     started = time.perf_counter()
@@ -202,12 +202,14 @@ def measure(orders: int, root: Path) -> dict:
     env = _environment(raw, work)
     dbt_seconds, dbt_peak = _timed(DBT_BUILD, env, REPO_ROOT / "dbt_project")
     full_models = _slowest_models(work / "target" / "run_results.json")
-    dagster_work = root / f"dagster_{orders}"
-    dagster_work.mkdir()
-    dagster_seconds, _ = _timed(
-        [sys.executable, "-c", DAGSTER_SNIPPET], _environment(raw, dagster_work), REPO_ROOT
-    )
-    shutil.rmtree(dagster_work)
+    dagster_seconds = None
+    if dagster:
+        dagster_work = root / f"dagster_{orders}"
+        dagster_work.mkdir()
+        dagster_seconds, _ = _timed(
+            [sys.executable, "-c", DAGSTER_SNIPPET], _environment(raw, dagster_work), REPO_ROOT
+        )
+        shutil.rmtree(dagster_work)
 
     next_day = END_DATE + timedelta(days=1)
     _sample_data("--out", str(raw), "--format", "parquet", "--next-day", next_day.isoformat())
@@ -222,8 +224,8 @@ def measure(orders: int, root: Path) -> dict:
         "floor_seconds": round(floor_seconds, 2),
         "dbt_build_seconds": round(dbt_seconds, 1),
         "dbt_to_floor": round(dbt_seconds / floor_seconds, 1),
-        "dagster_seconds": round(dagster_seconds, 1),
-        "dagster_to_dbt": round(dagster_seconds / dbt_seconds, 2),
+        "dagster_seconds": dagster_seconds and round(dagster_seconds, 1),
+        "dagster_to_dbt": dagster_seconds and round(dagster_seconds / dbt_seconds, 2),
         "peak_rss_gb": round(max(dbt_peak, incremental_peak), 2),
         "rows_per_second": round(raw_rows / dbt_seconds),
         "next_day_raw_rows": day_rows,
@@ -248,7 +250,13 @@ def _targets(row: dict) -> str:
         f"{name} {value:g}{unit} (target under {target:.3g}{unit}: "
         f"{'met' if value < target else f'missed by {value / target:.1f}x'})"
         for name, value, target, unit in checks
+        if value is not None
     )
+
+
+def _figure(value: float | None, spec: str) -> str:
+    """A figure in its column, '-' when it was not measured."""
+    return format(value, spec) if value is not None else format("-", f">{spec.split('.')[0]}")
 
 
 def growth_exponent(small: float, large: float, rows_small: int, rows_large: int) -> float:
@@ -279,10 +287,13 @@ def main() -> None:
     parser.add_argument("--orders", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument("--work-dir", help="where to generate and build (default: a temp dir)")
+    parser.add_argument(
+        "--no-dagster", action="store_true", help="leave out the Dagster materialization"
+    )
     arguments = parser.parse_args()
     root = Path(arguments.work_dir or tempfile.mkdtemp(prefix="loyalty_bench_"))
     root.mkdir(parents=True, exist_ok=True)
-    rows = [measure(orders, root) for orders in arguments.orders]
+    rows = [measure(orders, root, dagster=not arguments.no_dagster) for orders in arguments.orders]
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )
@@ -297,8 +308,8 @@ def main() -> None:
         print(
             f"{row['orders_target']:>10,} | {row['raw_rows']:>11,} | {row['generate_seconds']:>6.1f} | "
             f"{row['floor_seconds']:>7.2f} | {row['dbt_build_seconds']:>11.1f} | "
-            f"{row['dbt_to_floor']:>7.1f} | {row['dagster_seconds']:>9.1f} | "
-            f"{row['dagster_to_dbt']:>5.2f} | {row['peak_rss_gb']:>7.2f} | "
+            f"{row['dbt_to_floor']:>7.1f} | {_figure(row['dagster_seconds'], '9.1f')} | "
+            f"{_figure(row['dagster_to_dbt'], '5.2f')} | {row['peak_rss_gb']:>7.2f} | "
             f"{row['rows_per_second']:>8,} | {row['incremental_seconds']:>7.1f} | "
             f"{row['incremental_to_full']:>6.2f}"
         )
