@@ -166,6 +166,8 @@ def test_definitions_load_with_groups_jobs_schedules_and_sensor():
     # dbt tests are asset checks, e.g. unique customer_id on the customers mart.
     checks = {(key.asset_key, key.name) for key in graph.asset_check_keys}
     assert (AssetKey("customers"), "unique_customers_customer_id") in checks
+    # A mart's never-null columns: one check (not_null_columns), not one per column.
+    assert (AssetKey("customers"), "not_null_columns_customers") in checks
     # Every singular test is an asset check; one reading two nodes needs its
     # meta to name one (or Dagster logs a warning and an observation instead).
     assert (
@@ -201,12 +203,14 @@ def test_generic_tests_of_internal_layers_are_no_checks():
     # every dbt build, as no asset check.
     for model, test in (
         ("stg_crm__orders", "unique_stg_crm__orders_order_id"),
-        ("stg_crm__orders", "not_null_stg_crm__orders_customer_id"),
+        ("stg_crm__orders", "not_null_columns_stg_crm__orders"),
         ("quarantine_orders", "not_null_quarantine_orders_quarantine_reason"),
     ):
         assert (AssetKey(model), test) not in checks
     # Marts, restricted lists and singular tests on any layer stay checks.
     assert (AssetKey("customers"), "unique_customers_customer_id") in checks
+    # A mart's never-null columns: one check (not_null_columns), not one per column.
+    assert (AssetKey("customers"), "not_null_columns_customers") in checks
     assert (
         AssetKey("int_customers_lifecycle_assessed"),
         "assert_lifecycle_agrees_with_churn_risk",
@@ -233,13 +237,13 @@ def test_an_internal_layers_test_is_a_message_only_when_it_does_not_pass():
     (unique_id,) = (
         unique_id
         for unique_id, node in manifest["nodes"].items()
-        if node["name"] == "not_null_stg_crm__orders_customer_id"
+        if node["name"] == "not_null_columns_stg_crm__orders"
     )
     assert internal_test_result(_test_result(unique_id, "pass", 0), manifest)[0] == "pass"
     status, message = internal_test_result(_test_result(unique_id, "fail", 3), manifest)
     assert status == "fail"
     assert message.startswith(
-        "dbt test not_null_stg_crm__orders_customer_id on stg_crm__orders: fail, 3 failing rows"
+        "dbt test not_null_columns_stg_crm__orders on stg_crm__orders: fail, 3 failing rows"
     )
     # A mart's test is a check: not handled here.
     (mart_test,) = (

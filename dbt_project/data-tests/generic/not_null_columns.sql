@@ -1,7 +1,11 @@
 {#-
     Generic test (on a model): none of `columns` is null, in one read of the
-    model. On a large table it stands for a not_null test per column, each
-    of which would read the table again. Failing rows show those columns.
+    model. It stands for a not_null test per column: every model and seed
+    tests its never-null columns with one not_null_columns test (named
+    not_null_columns_<model>) when it has two or more, so a build runs one
+    test, and Dagster records one check, instead of one per column; a
+    not_null test per column would read the table again each time. Failing
+    rows show those columns.
 -#}
 {% test not_null_columns(model, columns) %}
 
