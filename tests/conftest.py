@@ -57,7 +57,6 @@ _LONGEST_FIRST = (
     "test_dagster.py",
     "test_publish.py",
     "test_consent_property.py",
-    "test_no_pii_in_logs.py",
     "test_marts_sample.py",
     "test_segment_history.py",
     "test_raw_encodings.py",

@@ -1,10 +1,20 @@
-"""The Dagster code location: definitions, a full run on the tiny fixture, schedules and sensor."""
+"""The Dagster code location: definitions, a full run on the tiny fixture, schedules and sensor.
+
+The full run (fixture `refreshed`) is checked for several things at once: the
+campaign lists, exports, metadata and checks it made, and that no personal
+data reached any log, in a Dagster instance configured as make run's.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+import os
+import sys
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -13,6 +23,7 @@ import pytest
 from dagster import (
     AssetKey,
     DagsterInstance,
+    ExecuteInProcessResult,
     RunRequest,
     SkipReason,
     build_schedule_context,
@@ -23,10 +34,12 @@ from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 from orchestration.assets.dbt import internal_test_result
 from orchestration.campaigns import load_campaigns
 from orchestration.campaigns.columns import marts_read
+from orchestration.dagster_home import update_dagster_yaml
 from orchestration.definitions import build_definitions, defs
 from orchestration.project import load_manifest
 from orchestration.resources import WarehouseResource
 from orchestration.sensors import raw_files_sensor
+from orchestration.settings import Settings
 from tests.dbt_runner import DBT_PROJECT_DIR
 from tests.fixtures.tiny import write_tiny_raw
 
@@ -271,14 +284,85 @@ def test_campaigns_depend_on_the_customers_mart_and_contacts():
     assert AssetKey("replacement_due") in parents
 
 
+# Customers' lines the CSV reader cannot parse, each with an e-mail address and a phone
+# number found nowhere else: they must reach no log (test_no_personal_data_in_any_log).
+EMAILS = ["leak.one@pii-check.example", "leak.two@pii-check.example", "leak.3@pii-check.example"]
+PHONES = ["13911112222", "13933334444", "13955556666"]
+BROKEN_CUSTOMERS = (
+    "customer_id,created_at,customer_type,full_name,email,phone\n"
+    # An unquoted comma in the name: one field too many.
+    f"cz1,2024-01-01,consumer,Li, Na,{EMAILS[0]},{PHONES[0]}\n"
+    # A quote opened and never closed.
+    f'cz2,2024-01-01,consumer,"Wang Fang,{EMAILS[1]},{PHONES[1]}\n'
+).encode() + (
+    # Bytes that are not UTF-8, in a line cut off without its last field.
+    b"cz3,2024-01-01,consumer," + "赵敏".encode("gbk") + f",{EMAILS[2]},{PHONES[2]}".encode()
+)
+
+
+@contextlib.contextmanager
+def _printed_into(path: Path) -> Iterator[None]:
+    """Everything written to file descriptors 1 and 2, or to sys.stdout and sys.stderr,
+    meanwhile (by this process and the processes it starts) goes into `path`."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
+    streams = sys.stdout, sys.stderr
+    with path.open("w", encoding="utf-8", errors="backslashreplace") as printed:
+        os.dup2(printed.fileno(), 1)
+        os.dup2(printed.fileno(), 2)
+        sys.stdout = sys.stderr = printed
+        try:
+            yield
+        finally:
+            printed.flush()
+            sys.stdout, sys.stderr = streams
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for descriptor in saved:
+                os.close(descriptor)
+
+
+@dataclass
+class Refreshed:
+    result: ExecuteInProcessResult
+    settings: Settings
+    root: Path
+    raw: Path
+    dagster_home: Path
+    printed: str
+    event_log: str
+
+
 @pytest.fixture(scope="module")
-def refreshed(tmp_path_factory: pytest.TempPathFactory):
+def refreshed(tmp_path_factory: pytest.TempPathFactory) -> Refreshed:
+    """loyalty_refresh_job with the campaign wave on the tiny fixture plus c13, c14 and three
+    broken customers' lines, recorded in a DAGSTER_HOME with the project's dagster.yaml."""
     root = tmp_path_factory.mktemp("dagster_tiny")
     raw = _write_raw_for_campaigns(root / "raw")
+    (raw / "customers_broken.csv").write_bytes(BROKEN_CUSTOMERS)
     warehouse = _warehouse(root, raw)
-    job = build_definitions(warehouse).resolve_job_def("loyalty_refresh_job")
-    result = job.execute_in_process(run_config=_wave_config(), instance=DagsterInstance.ephemeral())
-    return result, warehouse.settings()
+    # Three broken lines of 17 customers: over the default 5%, let them through.
+    settings = Settings(dbt_vars="{max_quarantined_share: 1}")
+    job = build_definitions(warehouse, settings).resolve_job_def("loyalty_refresh_job")
+    dagster_home = root / "dagster_home"
+    dagster_home.mkdir()
+    update_dagster_yaml(dagster_home / "dagster.yaml")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setenv("DAGSTER_HOME", str(dagster_home))
+        # dbt's target and log folders of this run (dagster-dbt makes one per dbt command
+        # under DBT_TARGET_PATH), here rather than in the project's target folder, which
+        # tests running beside this one share and prune.
+        monkeypatch.setenv("DBT_TARGET_PATH", str(root / "dbt_target"))
+        with _printed_into(root / "printed.txt"), DagsterInstance.get() as instance:
+            result = job.execute_in_process(run_config=_wave_config(), instance=instance)
+            event_log = "\n".join(
+                str(entry.user_message) + str(entry.dagster_event or "")
+                for entry in instance.all_logs(result.run_id)
+            )
+    printed = (root / "printed.txt").read_text(encoding="utf-8")
+    (root / "printed.txt").unlink()
+    return Refreshed(result, warehouse.settings(), root, raw, dagster_home, printed, event_log)
 
 
 def _campaign_members(settings, name: str) -> list[str]:
@@ -290,7 +374,7 @@ def _campaign_members(settings, name: str) -> list[str]:
 
 
 def test_full_run_succeeds_and_publishes(refreshed):
-    result, settings = refreshed
+    result, settings = refreshed.result, refreshed.settings
     assert result.success
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as connection:
         schemas = {
@@ -301,7 +385,7 @@ def test_full_run_succeeds_and_publishes(refreshed):
 
 
 def test_campaign_members_follow_the_rules(refreshed):
-    _, settings = refreshed
+    settings = refreshed.settings
     # Worked out from tests/fixtures/tiny.py: c01 is the only true-loyal advocate,
     # c02 the only spurious one, c03 latent; c13 is latent too but opted out.
     assert _campaign_members(settings, "true_loyalty_rewards") == ["c01"]
@@ -334,7 +418,7 @@ def _list_rows(settings, name: str, columns: str) -> list[tuple]:
 
 
 def test_each_list_says_what_the_contact_is_about(refreshed):
-    _, settings = refreshed
+    settings = refreshed.settings
     # c11 bought coffee beans (精品咖啡豆, 30-day usage cycle) on 2026-06-25:
     # due 2026-07-25, 25 days after the as-of date 2026-06-30.
     assert _list_rows(
@@ -355,14 +439,14 @@ def test_each_list_says_what_the_contact_is_about(refreshed):
 
 
 def test_no_customer_without_consent_in_any_list(refreshed):
-    _, settings = refreshed
+    settings = refreshed.settings
     not_opted_in = {"c04", "c07", "c13"}  # opt_out, no answer, opt_out
     for name in CAMPAIGNS:
         assert not_opted_in.isdisjoint(_campaign_members(settings, name)), name
 
 
 def test_campaign_exports_and_metadata(refreshed):
-    result, settings = refreshed
+    result, settings = refreshed.result, refreshed.settings
     export = settings.exports_dir / WAVE_DATE / "true_loyalty_rewards.csv"
     assert export.read_bytes().startswith(b"\xef\xbb\xbf")  # UTF-8 BOM for Excel
     with export.open(encoding="utf-8-sig") as handle:
@@ -450,7 +534,7 @@ def _dbt_materialization(result, name: str):
 
 
 def test_dbt_materializations_carry_row_count_and_column_schema(refreshed):
-    result, _ = refreshed
+    result = refreshed.result
     customers = _dbt_materialization(result, "customers")
     # 12 fixture customers plus c13 and c14.
     assert customers.metadata["dagster/row_count"].value == 14
@@ -463,7 +547,7 @@ def test_dbt_materializations_carry_row_count_and_column_schema(refreshed):
 
 
 def test_headline_numbers_are_numeric_metadata_of_their_marts(refreshed):
-    result, _ = refreshed
+    result = refreshed.result
     tiers = _dbt_materialization(result, "customer_segment_tier").metadata
     # 14 customers ranked by lifetime value: platinum is rank <= 5% of 14 = 0.7
     # (nobody), gold <= 20% = 2.8 (two), iron <= 70% = 9.8 (seven), lead the rest.
@@ -485,7 +569,7 @@ def test_charts_are_png_images_of_the_chart_size(refreshed):
 
     from orchestration.pictures import HEIGHT_PX, WIDTH_PX, png_from_markdown
 
-    result, _ = refreshed
+    result = refreshed.result
     charts = {
         "value_concentration": "pareto_curve",
         "customer_loyalty_class": "loyalty_matrix",
@@ -504,7 +588,7 @@ def test_charts_are_png_images_of_the_chart_size(refreshed):
 
 
 def test_the_raw_tables_tests_are_checks_on_the_raw_assets(refreshed):
-    result, _ = refreshed
+    result = refreshed.result
     evaluations = {
         (evaluation.asset_key, evaluation.check_name): evaluation.passed
         for evaluation in result.get_asset_check_evaluations()
@@ -520,3 +604,53 @@ def test_the_raw_tables_tests_are_checks_on_the_raw_assets(refreshed):
     ]
     assert len(raw_observations) == 8
     assert all("file_count" in metadata for metadata in raw_observations)
+
+
+def _files_under(folder: Path) -> list[Path]:
+    """Every file under `folder` (os.walk passes over a folder deleted while it walks: in the
+    project's target folder, other tests' runs prune the dbt folders of older runs)."""
+    return [Path(parent, name) for parent, _, names in os.walk(folder) for name in names]
+
+
+def _leaks(path: Path, shared: bool) -> list[str]:
+    """The e-mails and phones in a file; none in a file of a shared folder deleted meanwhile."""
+    try:
+        content = path.read_bytes()
+    except FileNotFoundError:
+        if shared:
+            return []
+        raise
+    return [value for value in EMAILS + PHONES if value.encode() in content]
+
+
+def test_no_personal_data_in_any_log(refreshed):
+    """The broken customers' lines are only in the build warehouse, whose quarantine keeps
+    them: not in what the run printed, in dbt's logs and artifacts (run_results.json
+    included), or in the Dagster run and event databases and compute logs."""
+    with duckdb.connect(str(refreshed.settings.build_path), read_only=True) as connection:
+        lines = connection.execute(
+            "select string_agg(raw_line, ' ') from quarantine.quarantine_customers"
+        ).fetchone()[0]
+    assert all(value in lines for value in EMAILS[:2] + PHONES[:2])
+
+    leaks = {
+        "printed": [value for value in EMAILS + PHONES if value in refreshed.printed],
+        "Dagster event log": [value for value in EMAILS + PHONES if value in refreshed.event_log],
+    }
+    folders = (DBT_PROJECT_DIR / "target", DBT_PROJECT_DIR / "logs", refreshed.root)
+    for folder in folders:
+        for path in _files_under(folder):
+            if path.suffix in (".duckdb", ".wal") or path.is_relative_to(refreshed.raw):
+                continue  # the warehouses (the quarantine keeps the lines) and the raw files
+            if found := _leaks(path, shared=folder.is_relative_to(DBT_PROJECT_DIR)):
+                leaks[str(path)] = found
+    assert {place: found for place, found in leaks.items() if found} == {}
+    # What the run printed was read (the Dagster log lines of its steps among it).
+    assert "loyalty_dbt_models" in refreshed.printed
+    # The Dagster run and event databases and the compute logs were among the files scanned.
+    scanned = {path.name for path in _files_under(refreshed.dagster_home)}
+    assert "runs.db" in scanned
+    assert any(name.endswith((".err", ".out", ".complete")) for name in scanned)
+    # So were this run's dbt artifacts and log.
+    dbt_files = {path.name for path in _files_under(refreshed.root / "dbt_target")}
+    assert {"run_results.json", "dbt.log"} <= dbt_files
