@@ -28,6 +28,7 @@ calls orchestration.clv.tables.model_fit (pandas in, pandas out, no engine
 call), the one code path for its maths.
 """
 
+from orchestration.clv.previous import previous_table
 from orchestration.clv.tables import ClvConfig, model_fit
 
 
@@ -51,13 +52,3 @@ def model(dbt, session):
     validation = dbt.ref("int_clv_model_validation").df()
     previous = previous_table(dbt, session)
     return model_fit(as_of_date, days, validation, clv_config(dbt), previous)
-
-
-def previous_table(dbt, session):
-    """This model's table as the last build left it (None before the first build)."""
-    found = session.execute(
-        "select count(*) from information_schema.tables"
-        " where table_catalog = ? and table_schema = ? and table_name = ?",
-        [dbt.this.database, dbt.this.schema, dbt.this.identifier],
-    ).fetchone()[0]
-    return session.execute(f"select * from {dbt.this}").df() if found else None

@@ -20,6 +20,7 @@ and that table, then calls orchestration.clv.tables.model_validation (pandas
 in, pandas out, no engine call), the one code path for its maths.
 """
 
+from orchestration.clv.previous import previous_table
 from orchestration.clv.tables import ClvConfig, model_validation
 
 
@@ -42,13 +43,3 @@ def model(dbt, session):
     days = dbt.ref("int_customer_purchase_days").df()
     previous = previous_table(dbt, session)
     return model_validation(as_of_date, days, clv_config(dbt), previous)
-
-
-def previous_table(dbt, session):
-    """This model's table as the last build left it (None before the first build)."""
-    found = session.execute(
-        "select count(*) from information_schema.tables"
-        " where table_catalog = ? and table_schema = ? and table_name = ?",
-        [dbt.this.database, dbt.this.schema, dbt.this.identifier],
-    ).fetchone()[0]
-    return session.execute(f"select * from {dbt.this}").df() if found else None
