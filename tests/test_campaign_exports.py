@@ -57,6 +57,7 @@ def wave_folder(tiny_warehouse, tmp_path_factory: pytest.TempPathFactory) -> Pat
         [
             _campaign("valuable", 1, "value_tier in ('platinum', 'gold')"),
             _campaign("rest", 2, "1 = 1", columns=FAVOURITE),
+            _campaign("nobody", 3, "1 = 0", columns=FAVOURITE),
         ],
     )
     result = materialize(
@@ -213,6 +214,40 @@ def test_a_list_carries_its_campaign_columns(wave_folder):
         < titles.index("favourite_category / 最常购买品类")
         < titles.index("full_name / 姓名")
     )
+
+
+def test_list_tables_keep_the_types_of_the_marts_even_when_empty(wave_folder):
+    """A BI tool reads campaigns.<list> with the marts' column types; pandas, which the
+    wave passes the lists through, has none for the columns of an empty list."""
+    warehouse = next((wave_folder.parents[1] / "warehouse").rglob("*.duckdb"))
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        types = {
+            (schema, table, column): kind
+            for schema, table, column, kind in connection.execute(
+                "select table_schema, table_name, column_name, data_type "
+                "from information_schema.columns"
+            ).fetchall()
+        }
+        (listed,) = connection.execute("select count(*) from campaigns.rest").fetchone()
+        (nobody,) = connection.execute("select count(*) from campaigns.nobody").fetchone()
+    assert listed > 0 and nobody == 0
+    source = {
+        "full_name": ("restricted", "customer_contacts"),
+        "email": ("restricted", "customer_contacts"),
+        "phone": ("restricted", "customer_contacts"),
+        "favourite_category": ("marts", "customer_categories"),
+    }
+    for name in ("valuable", "rest", "nobody"):
+        columns = {column: kind for (_, table, column), kind in types.items() if table == name}
+        assert "NULL" not in columns.values(), name
+        assert columns["wave_date"] == "DATE", name
+        assert columns["phone"] == columns["campaign"] == "VARCHAR", name
+        for column in ("as_of_date", "last_purchase_date", "total_lifetime_value", "value_tier"):
+            assert columns[column] == types["marts", "customers", column], (name, column)
+        for column, (schema, table) in source.items():
+            mart_column = "category" if column == "favourite_category" else column
+            if column in columns:
+                assert columns[column] == types[schema, table, mart_column], (name, column)
 
 
 def test_the_wave_log_counts_people_in_words():

@@ -10,13 +10,21 @@ from DuckDB) is tested in test_incremental.py.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from orchestration.clv.errors import ClvFitError
-from orchestration.clv.tables import ClvConfig, fit_date, fit_summary, model_fit, model_validation
+from orchestration.clv.tables import (
+    ClvConfig,
+    fit_date,
+    fit_fingerprint,
+    fit_summary,
+    model_fit,
+    model_validation,
+)
 
 # 2026-06-29 is a Monday: the weekly fit date of the whole week of as-of dates below.
 MONDAY = date(2026, 6, 29)
@@ -171,3 +179,24 @@ def test_a_daily_fit_is_kept_on_the_same_data_and_refitted_on_the_next_day(purch
     )
     _, next_day = _kept(LAST_AS_OF, purchase_days, _config("daily"), first)
     assert next_day.loc[0, "is_refitted"] and next_day.loc[0, "fit_date"] == LAST_AS_OF
+
+
+def test_the_fingerprint_reads_values_not_the_types_an_engine_gives(purchase_days):
+    """Spark hands the purchase days over as decimals, 32-bit numbers and timestamps where
+    DuckDB gives floats, 64-bit numbers and dates: the same days, the same fingerprint."""
+    config = _config("weekly")
+    as_duckdb = fit_fingerprint(MONDAY, purchase_days, config)
+    as_spark = purchase_days.assign(
+        customer_id=purchase_days["customer_id"].astype("string"),
+        purchase_date=pd.to_datetime(purchase_days["purchase_date"]),
+        purchase_number=purchase_days["purchase_number"].astype("int32"),
+        net_revenue=[Decimal(f"{value:.2f}") for value in purchase_days["net_revenue"]],
+    )
+    assert fit_fingerprint(MONDAY, as_spark, config) == as_duckdb
+    # A cent more on one purchase day before the Monday is another fit.
+    first_before = int(
+        (pd.to_datetime(purchase_days["purchase_date"]) < pd.Timestamp(MONDAY)).idxmax()
+    )
+    changed = purchase_days.copy()
+    changed.loc[first_before, "net_revenue"] += 0.01
+    assert fit_fingerprint(MONDAY, changed, config) != as_duckdb

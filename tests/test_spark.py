@@ -22,6 +22,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import pytest
 from dagster import materialize
 
@@ -30,7 +31,7 @@ from orchestration.campaigns.config import load_config
 from orchestration.project import mart_columns
 from orchestration.resources import WarehouseResource
 from orchestration.settings import Settings
-from tests.dbt_runner import REPO_ROOT, Warehouse
+from tests.dbt_runner import BUILD_OPTIONS, REPO_ROOT, Warehouse
 from tests.fixtures.tiny import write_tiny_raw
 from tests.spark_runner import spark_cli, spark_lane_missing, spark_query, spark_settings
 from tests.test_quarantine import BAD_ROWS
@@ -124,7 +125,7 @@ def _differences(name: str, duckdb_table, spark_table, left_out=BUILD_TIME_COLUM
 
 
 def _duckdb_table(warehouse: Warehouse, sql: str):
-    with __import__("duckdb").connect(str(warehouse.database_path), read_only=True) as connection:
+    with duckdb.connect(str(warehouse.database_path), read_only=True) as connection:
         cursor = connection.execute(sql)
         return [column[0] for column in cursor.description], cursor.fetchall()
 
@@ -132,8 +133,11 @@ def _duckdb_table(warehouse: Warehouse, sql: str):
 def _spark_built(raw_dir: Path, work_dir: Path, *dbt_args: str) -> Path:
     """The raw folder built on Spark: everything, as `make build` builds it (dbt, the CLV fit
     step, dbt again); or, with dbt_args, one `dbt build` of what they select."""
-    command = ("dbt", "build", *dbt_args) if dbt_args else ("build",)
-    result = spark_cli(raw_dir, work_dir, *command, "--exclude-resource-type", "unit_test")
+    if dbt_args:
+        command = ("dbt", "build", *dbt_args, *BUILD_OPTIONS)
+    else:
+        command = ("build", "--exclude-resource-type", "unit_test")
+    result = spark_cli(raw_dir, work_dir, *command)
     assert result.returncode == 0, f"build on Spark failed:\n{result.stdout[-8000:]}"
     return work_dir
 

@@ -178,16 +178,11 @@ def build_campaign_wave(
             connection.execute("create schema if not exists campaigns")
             exports = {}
             for wave in lists:
-                frame = selection.export_frame(
+                export = selection.export_frame(
                     connection, wave, wave_date, rules.settings.phone_country_code
                 )
-                exports[wave.campaign.name] = frame
-                connection.register("list_frame", frame)
-                connection.execute(
-                    f"create or replace table campaigns.{wave.campaign.name} as "
-                    "select * from list_frame"
-                )
-                connection.unregister("list_frame")
+                frame = exports[wave.campaign.name] = export.frame
+                selection.save_list(connection, wave.campaign.name, export)
                 labels = wave.campaign.columns.labels_zh if wave.campaign.columns else {}
                 write_send_list(frame, folder, wave.campaign.name, labels)
             rows = history_rows(lists, wave_date, as_of_date)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import NamedTuple
 
 import duckdb
 import pandas as pd
@@ -98,13 +99,33 @@ def record_wave(
         raise
 
 
+# The type of each column the wave adds in Python (the others have their mart's type).
+_WAVE_COLUMN_TYPES = {
+    "campaign": "VARCHAR",
+    "wave_date": "DATE",
+    "phone": "VARCHAR",
+    "channel": "VARCHAR",
+    "offer_en": "VARCHAR",
+    "offer_zh": "VARCHAR",
+    "assignment": "VARCHAR",
+}
+
+
+class ListExport(NamedTuple):
+    """A list as marketing receives it, and the DuckDB type of each of its columns."""
+
+    frame: pd.DataFrame
+    column_types: dict[str, str]
+
+
 def export_frame(
     connection: duckdb.DuckDBPyConnection, wave: WaveList, wave_date: date, country_code: str
-) -> pd.DataFrame:
+) -> ListExport:
     """The list as marketing receives it: mart columns, contact details, assignment, offer.
 
     The as-of date is the marts' (the data's last day), the wave date the
     day the list is made; phone numbers are written as text (phone_as_text).
+    The column types are the marts' (pandas loses them, e.g. on an empty list).
     """
     details = wave.campaign.columns
     own_columns = (
@@ -112,7 +133,7 @@ def export_frame(
     )
     connection.register("wave_members", wave.members[["customer_id", "assignment"]])
     try:
-        frame = connection.execute(
+        cursor = connection.execute(
             f"""
             {_details_cte(details)}
             select
@@ -129,7 +150,9 @@ def export_frame(
             {"left join details on members.customer_id = details.customer_id" if details else ""}
             order by customers.total_lifetime_value desc, customers.customer_id
             """
-        ).df()
+        )
+        column_types = {column[0]: str(column[1]) for column in cursor.description}
+        frame = cursor.df()
     finally:
         connection.unregister("wave_members")
     frame.insert(0, "campaign", wave.campaign.name)
@@ -138,7 +161,24 @@ def export_frame(
     frame["channel"] = wave.campaign.channel
     frame["offer_en"] = wave.campaign.offer_en
     frame["offer_zh"] = wave.campaign.offer_zh
-    return frame
+    column_types |= _WAVE_COLUMN_TYPES
+    return ListExport(frame, {column: column_types[column] for column in frame.columns})
+
+
+def save_list(connection: duckdb.DuckDBPyConnection, name: str, export: ListExport) -> None:
+    """The list as table campaigns.<name>, each column of its mart's type."""
+    connection.register("list_frame", export.frame)
+    try:
+        connection.execute(
+            f"create or replace table campaigns.{name} as select "
+            + ", ".join(
+                f'cast("{column}" as {kind}) as "{column}"'
+                for column, kind in export.column_types.items()
+            )
+            + " from list_frame"
+        )
+    finally:
+        connection.unregister("list_frame")
 
 
 def _details_cte(details: CampaignColumns | None) -> str:

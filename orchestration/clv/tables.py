@@ -143,9 +143,17 @@ def fit_fingerprint(fitted_on: dt.date, purchase_days: pd.DataFrame, config: Clv
     """What a fit depends on, as one hex digest: the fit date, the vars the fit reads (not
     the horizon and discount rate, which only the predictions use), the purchase days up to
     the fit date (customer, date, number, net revenue) and the code of this package."""
-    days = _days_up_to(purchase_days, fitted_on)[
-        ["customer_id", "purchase_date", "purchase_number", "net_revenue"]
-    ]
+    days = _days_up_to(purchase_days, fitted_on)
+    # The values, not the types an engine hands them over in (Spark gives decimals and
+    # 32-bit integers where DuckDB gives floats and 64-bit ones): the same days, one digest.
+    canonical = pd.DataFrame(
+        {
+            "customer_id": days["customer_id"].astype(str),
+            "purchase_date": days["purchase_date"].dt.strftime("%Y-%m-%d"),
+            "purchase_number": days["purchase_number"].astype("int64"),
+            "net_revenue": days["net_revenue"].astype("float64").round(6),
+        }
+    )
     digest = hashlib.sha256(_CODE)
     fit_vars = {
         field.name: getattr(config, field.name)
@@ -153,7 +161,7 @@ def fit_fingerprint(fitted_on: dt.date, purchase_days: pd.DataFrame, config: Clv
         if field.name not in ("horizon_months", "annual_discount_rate", "refit_cadence")
     }
     digest.update(repr((fitted_on.isoformat(), sorted(fit_vars.items()))).encode())
-    digest.update(pd.util.hash_pandas_object(days, index=False).to_numpy().tobytes())
+    digest.update(pd.util.hash_pandas_object(canonical, index=False).to_numpy().tobytes())
     return digest.hexdigest()
 
 
