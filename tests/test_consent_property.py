@@ -323,13 +323,21 @@ CONSENT_MODELS = [
 ]
 
 
+# The models the wave reads (orchestration/campaigns/selection.py); the campaigns below
+# declare no columns of other marts.
+WAVE_INPUTS = ["customers", "customer_contacts", "marketing_suppressions", "contact_history"]
+
+
 @pytest.fixture(scope="module")
 def generated_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
-    """The tiny fixture plus the generated customers, built once (no consent rows yet)."""
+    """The tiny fixture plus the generated customers, built once (no consent rows yet): what
+    the campaign wave reads (WAVE_INPUTS) and every model and test upstream of it."""
     root = tmp_path_factory.mktemp("consent_property")
     raw = write_tiny_raw(root / "raw")
     _generated_customers(raw)
-    return Warehouse(raw_dir=raw, work_dir=root).built()
+    return Warehouse(raw_dir=raw, work_dir=root).built(
+        "--select", *(f"+{model}" for model in WAVE_INPUTS)
+    )
 
 
 def _run_wave(warehouse: Warehouse, exports: Path) -> None:
