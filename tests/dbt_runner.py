@@ -1,11 +1,12 @@
 """Run the project's dbt commands against throw-away warehouses, for tests.
 
 dbt runs in this process (dbt's programmatic `dbtRunner`), and the project
-is parsed once per test process: every command reuses that manifest, so a
-build costs only its nodes. The manifest does not depend on the warehouse:
-the raw folder reaches DuckDB as its file_search_path at run time
-(profiles.yml), and every warehouse file is called warehouse.duckdb because
-dbt names the database after the file.
+is parsed once per test process, from the partial-parsing state of the
+project's own parse when there is one: every command reuses that manifest,
+so a build costs only its nodes. The manifest does not depend on the
+warehouse: the raw folder reaches DuckDB as its file_search_path at run time
+(profiles.yml), and every warehouse file has the default build file's name
+(loyalty_build.duckdb) because dbt names the database after the file.
 
 Fixture builds leave the dbt unit tests out (they do not read the fixture's
 data); tests/test_dbt_unit_tests.py runs them once.
@@ -34,7 +35,8 @@ from orchestration.settings import Settings
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 RAW_CONTRACT_PATH = DBT_PROJECT_DIR / "models" / "staging" / "crm" / "_crm__sources.yml"
-WAREHOUSE_FILE_NAME = "warehouse.duckdb"
+# The default build file's name, which the project's own manifest was parsed with.
+WAREHOUSE_FILE_NAME = Settings().build_path.name
 # A build selects a test when each node it reads is selected or upstream of one.
 BUILD_OPTIONS = ("--exclude-resource-type", "unit_test", "--indirect-selection", "buildable")
 _QUIET = ("--log-level", "none", "--log-level-file", "none", "--no-write-json")
@@ -120,13 +122,29 @@ def _invoke(
     return DbtResult(0 if result.success else 1, "\n".join(lines)), result.result
 
 
+PARTIAL_PARSE_STATE = DBT_PROJECT_DIR / "target" / "partial_parse.msgpack"
+
+
 @cache
 def _manifest():
-    """The project parsed once in this process (about 5 to 10 seconds)."""
+    """The project parsed once in this process.
+
+    With the default settings, as the project's own parse (tests/conftest.py,
+    ensure_manifest) and from the state it left: dbt then parses only what
+    changed since (about a second), or the whole project (5 to 10 seconds)
+    when that state was made with another profile or vars.
+    """
     work_dir = Path(mkdtemp(prefix="dbt_parse_"))
-    result, manifest = _invoke(
-        ["parse"], _dbt_environment((REPO_ROOT / "seeds" / "sample",), work_dir)
-    )
+    target = work_dir / "target"
+    target.mkdir()
+    with contextlib.suppress(FileNotFoundError):
+        shutil.copy(PARTIAL_PARSE_STATE, target / PARTIAL_PARSE_STATE.name)
+    environment = {
+        **Settings().dbt_environment(),
+        "DBT_TARGET_PATH": str(target),
+        "DBT_LOG_PATH": str(work_dir / "logs"),
+    }
+    result, manifest = _invoke(["parse"], environment)
     assert result.ok, f"dbt parse failed:\n{result.output}"
     shutil.rmtree(work_dir, ignore_errors=True)
     return manifest
