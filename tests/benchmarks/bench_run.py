@@ -32,39 +32,39 @@ threads they add up to more than the wall time of the nodes). With
 empty warehouse, for comparison. The machine's load average is printed
 before and after: figures taken on a busy machine are not comparable.
 
-Figures (2026-12-03 08:28-08:35 UTC, this machine shared with other
-sessions: load average 15-16 during the runs, so wall times are several
-times an idle machine's and only the CPU seconds compare; 83 models, 11
-seeds, 399 data tests; 403 at 07:18), with those of the same command at 07:18 UTC on the
-code before that morning's changes (load average 4-7.5):
+Figures (2026-12-03 13:08-13:11 UTC, main at 81105a7; this machine shared
+with other sessions: load average 7.9-9.4 during the runs, so wall times are
+far longer than an idle machine's and the CPU seconds compare best; 83
+models, 11 seeds, 244 data tests, 770 Dagster events a run, 135 of them
+check results):
 
-                                 07:18 (load 4-7.5)     08:28 (load 15-16)
-                                 run 1     run 2        run 1     run 2
-    code location load            13.7      15.7          11.2     14.5
-    run set-up                     5.3       5.5           5.5      4.8
-    dbt: before the dbt process    4.6       5.7           0.1      0.6
-         start-up and parse       11.0      13.8          12.3     15.0
-         nodes                    48.8      47.9          58.3     50.2
-         after the last node      11.7      12.7          16.8     14.0
-    campaigns, publish         4.2+2.9   6.2+3.3       7.3+2.4  5.9+4.4
-    total wall                   113.2     118.6         124.7    117.1
-    CPU Python / dbt         18.8/38.8 18.4/37.6     16.8/42.6 16.9/39.4
-    int_clv_model_validation, int_clv_model_fit (dbt's node seconds):
-                               9.5/1.3   9.7/0.9      11.4/1.5  6.4/0.7
-                                        (refitted)              (fit kept)
+                                 run 1     run 2
+    code location load             6.6       6.8
+    run set-up                     3.7       2.1
+    observe raw files              0.7       1.0
+    dbt: before the dbt process    0.0       0.2
+         start-up and parse        6.7       8.7
+         nodes                    40.6      30.3
+         after the last node       8.4       8.0
+    campaigns, publish         3.6+3.0   3.8+3.0
+    total wall                    79.9      67.8
+    CPU Python / dbt         13.9/31.0 12.9/30.3
+    dbt node seconds, models / tests
+                             43.4/22.6 32.3/20.1
+    int_clv_model_validation   8.0 (refitted)   2.9 (fit kept)
 
-What changed: dagster-dbt no longer makes a dbt adapter in the Dagster
-process before dbt starts (the metadata queries open the DuckDB file once
-dbt has finished); the code location no longer imports dbt's profile
-renderer or the CLV maths; a second run on the same data keeps the CLV fit
-(LOYALTY_CLV_REFIT, docs/marts.md). Where the rest goes: dbt's nodes (models
-and 399 data tests over two threads; int_clv_model_validation alone about 6
-CPU seconds when it refits, mostly Pareto/NBD's hypergeometric function);
-dbt's start-up and parse; the tail after dbt's last node (dbt writing
-manifest.json and exiting, then row counts, column schemas, headline charts
-and storing ~660 Dagster events); Dagster's events, about 1,000 a run (223
-asset checks planned, their outputs and results), stored through connections
-kept open (orchestration/event_storage.py).
+The 20 s target is not met: dbt alone takes about 30 CPU seconds a run.
+Where the time goes: dbt's nodes, mostly dbt's own work per node rather than
+the SQL on the sample (a model's materialization, contract and comment
+statements; a test compiled and run as a query of its own); dbt's start-up
+(importing dbt, about 2.6 CPU seconds, the partial-parsing state read and
+the manifest written again, the on-run-start raw contract check); the code
+location load (importing Dagster and dagster-dbt, which imports dbt; the
+asset specs of the manifest); after dbt's last node, dbt writing its
+artifacts and exiting, then row counts, column schemas, headline charts and
+storing the events; Dagster's run record and its planned events (one per
+asset and check). The runs' dbt partial parse is hit (no "Unable to do
+partial parsing" line in the runs' dbt.log).
 """
 
 from __future__ import annotations
