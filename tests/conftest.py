@@ -51,19 +51,20 @@ def pytest_configure(config: pytest.Config) -> None:
 # first by the CPU seconds of each file's tests (setup and calls, dbt and the
 # other processes they wait for included) in a full run.
 _LONGEST_FIRST = (
-    "test_switching_raw_data.py",
     "test_incremental.py",
-    "test_clv_fit_step.py",
     "test_dagster.py",
+    "test_clv_fit_step.py",
     "test_publish.py",
+    "test_switching_raw_data.py",
     "test_consent_property.py",
     "test_marts_sample.py",
     "test_segment_history.py",
     "test_raw_encodings.py",
     "test_segment_history_sample.py",
-    "test_consent_fails_closed.py",
     "test_dagster_dev.py",
     "test_quarantine.py",
+    "test_consent_fails_closed.py",
+    "test_metrics.py",
 )
 
 

@@ -32,6 +32,8 @@ from tests.dbt_runner import REPO_ROOT, Warehouse
 # Small generated data: the generator's fixed handful of invalid rows is more
 # than 5% of the small tables, so lift the broken-export limit.
 VARS = ("--vars", "{max_quarantined_share: 1}")
+# The dbt unit tests run once, in tests/test_dbt_unit_tests.py.
+NO_UNIT_TESTS = ("--exclude-resource-type", "unit_test")
 PREDICTIVE_TABLES = clv_fit_step.OUTPUT_TABLES
 # Timing, not a result.
 NOT_COMPARED = ["fit_seconds"]
@@ -96,7 +98,7 @@ def python_models_and_fit_step(tmp_path_factory):
         name: _table(step.database_path, f"clv_fit_step.{name}") for name in PREDICTIVE_TABLES
     }
     # dbt alone, after the step (as `dbt build --select ...` by hand): it warns.
-    after = _cli(step, "dbt", "build", "--select", "tag:clv_fit_step+", *VARS)
+    after = _cli(step, "dbt", "build", "--select", "tag:clv_fit_step+", *NO_UNIT_TESTS, *VARS)
     assert after.returncode == 0, after.stdout[-4000:]
     return python_models, step, step_tables, completed.stdout, before, after.stdout
 
