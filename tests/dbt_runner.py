@@ -126,13 +126,15 @@ PARTIAL_PARSE_STATE = DBT_PROJECT_DIR / "target" / "partial_parse.msgpack"
 
 
 @cache
-def _manifest():
+def _manifest(parse_vars: str = ""):
     """The project parsed once in this process.
 
     With the default settings, as the project's own parse (tests/conftest.py,
     ensure_manifest) and from the state it left: dbt then parses only what
     changed since (about a second), or the whole project (5 to 10 seconds)
-    when that state was made with another profile or vars.
+    when that state was made with another profile or vars. parse_vars: the
+    vars dbt reads while parsing (raw_file_format), for the builds that set
+    them; every other var is read when a command runs.
     """
     work_dir = Path(mkdtemp(prefix="dbt_parse_"))
     target = work_dir / "target"
@@ -144,7 +146,9 @@ def _manifest():
         "DBT_TARGET_PATH": str(target),
         "DBT_LOG_PATH": str(work_dir / "logs"),
     }
-    result, manifest = _invoke(["parse"], environment)
+    result, manifest = _invoke(
+        ["parse", *(("--vars", parse_vars) if parse_vars else ())], environment
+    )
     assert result.ok, f"dbt parse failed:\n{result.output}"
     shutil.rmtree(work_dir, ignore_errors=True)
     return manifest
@@ -157,6 +161,9 @@ class Warehouse:
     raw_dir: Path
     work_dir: Path
     more_raw_dirs: tuple[Path, ...] = ()
+    # The vars the project is parsed with: raw_file_format (read while parsing) as
+    # "{raw_file_format: parquet}"; a build's --vars must then repeat it.
+    parse_vars: str = ""
 
     @property
     def raw_dirs(self) -> tuple[Path, ...]:
@@ -177,7 +184,7 @@ class Warehouse:
         environment = _dbt_environment(self.raw_dirs, self.work_dir)
         if utf8_copies:
             prepare_utf8_copies(list(self.raw_dirs), Path(environment["LOYALTY_RAW_UTF8_DIR"]))
-        result, _ = _invoke(list(args), environment, _manifest())
+        result, _ = _invoke(list(args), environment, _manifest(self.parse_vars))
         return result
 
     def build(self, *args: str) -> DbtResult:
@@ -198,7 +205,9 @@ class Warehouse:
         """
         work_dir.mkdir(parents=True, exist_ok=True)
         shutil.copy(self.database_path, work_dir / WAREHOUSE_FILE_NAME)
-        return Warehouse(self.raw_dir, work_dir, (*self.more_raw_dirs, *more_raw_dirs))
+        return Warehouse(
+            self.raw_dir, work_dir, (*self.more_raw_dirs, *more_raw_dirs), self.parse_vars
+        )
 
     def query(self, sql: str) -> list[tuple]:
         with duckdb.connect(str(self.database_path), read_only=True) as connection:

@@ -23,6 +23,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import pyarrow
+import pyarrow.csv
+import pyarrow.parquet
 import pytest
 from dagster import materialize
 
@@ -277,9 +280,9 @@ def test_unit_tests_pass_on_spark(tiny_on_spark):
 QUARANTINE_TABLES = sorted(BAD_ROWS)
 
 
-def _write_bad_input(raw: Path) -> None:
-    """Rows failing a check (tests/test_quarantine.py) and lines the CSV reader cannot
-    parse (tests/test_unreadable_lines.py), beside the tiny fixture."""
+def _write_bad_input(raw: Path, unreadable_lines: bool) -> None:
+    """Rows failing a check (tests/test_quarantine.py) and, with unreadable_lines, lines
+    the CSV reader cannot parse (tests/test_unreadable_lines.py), beside the tiny fixture."""
     for table, (_, bad_rows) in BAD_ROWS.items():
         rows = [row for row, _ in bad_rows]
         columns = list(dict.fromkeys(column for row in rows for column in row))
@@ -287,24 +290,52 @@ def _write_bad_input(raw: Path) -> None:
             writer = csv.DictWriter(handle, fieldnames=columns, restval="")
             writer.writeheader()
             writer.writerows(rows)
+    if not unreadable_lines:
+        return
     _write_customers(raw / "customers_broken.csv")
     (raw / "customers_quote.csv").write_text(BROKEN_QUOTING_FILE, encoding="utf-8")
 
 
+def _as_parquet(csv_dir: Path, parquet_dir: Path) -> Path:
+    """Each CSV file of a raw folder as a Parquet file of text columns (as the sample
+    generator's --format parquet writes them)."""
+    parquet_dir.mkdir(parents=True)
+    for path in sorted(csv_dir.glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            header = next(csv.reader(handle))
+        table = pyarrow.csv.read_csv(
+            path,
+            convert_options=pyarrow.csv.ConvertOptions(
+                column_types={name: pyarrow.string() for name in header}
+            ),
+        )
+        pyarrow.parquet.write_table(table, parquet_dir / f"{path.stem}.parquet")
+    return parquet_dir
+
+
 _QUARANTINE_SELECTION = ("--select", "+tag:staging", "tag:quarantine")
-_ALL_QUARANTINED = ("--vars", "{max_quarantined_share: 1}")
 
 
-@pytest.fixture(scope="module")
-def bad_input(tmp_path_factory: pytest.TempPathFactory) -> tuple[Warehouse, Path]:
-    root = tmp_path_factory.mktemp("bad_input")
+@pytest.fixture(scope="module", params=["csv", "parquet"])
+def bad_input(request, tmp_path_factory: pytest.TempPathFactory) -> tuple[Warehouse, Path, str]:
+    """The tiny fixture with bad rows, built through staging and quarantine on both
+    engines: as CSV (with lines the CSV reader cannot parse) and as Parquet files."""
+    file_format = request.param
+    root = tmp_path_factory.mktemp(f"bad_input_{file_format}")
     raw = write_tiny_raw(root / "raw")
-    _write_bad_input(raw)
-    duckdb_warehouse = Warehouse(raw_dir=raw, work_dir=root / "duckdb").built(
-        *_QUARANTINE_SELECTION, *_ALL_QUARANTINED
+    _write_bad_input(raw, unreadable_lines=file_format == "csv")
+    if file_format == "parquet":
+        raw = _as_parquet(raw, root / "raw_parquet")
+    selection = (
+        *_QUARANTINE_SELECTION,
+        "--vars",
+        f"{{max_quarantined_share: 1, raw_file_format: {file_format}}}",
     )
-    spark_dir = _spark_built(raw, root / "spark_build", *_QUARANTINE_SELECTION, *_ALL_QUARANTINED)
-    return duckdb_warehouse, spark_dir
+    # raw_file_format is read while dbt parses: Parquet needs a manifest of its own.
+    parse_vars = "{raw_file_format: parquet}" if file_format == "parquet" else ""
+    duckdb_warehouse = Warehouse(raw, root / "duckdb", parse_vars=parse_vars).built(*selection)
+    spark_dir = _spark_built(raw, root / "spark_build", *selection)
+    return duckdb_warehouse, spark_dir, file_format
 
 
 def _quarantine_sql(table: str) -> str:
@@ -317,9 +348,13 @@ def _quarantine_sql(table: str) -> str:
 
 
 def test_bad_rows_get_the_same_reasons_on_both_engines(bad_input):
-    duckdb_warehouse, spark_dir = bad_input
+    duckdb_warehouse, spark_dir, file_format = bad_input
     sql = {table: _quarantine_sql(table) for table in QUARANTINE_TABLES}
-    spark = spark_query(spark_dir, sql)
+    staging = {
+        f"staging.stg_crm__{table}": f"select * from staging.stg_crm__{table}"
+        for table in QUARANTINE_TABLES
+    }
+    spark = spark_query(spark_dir, {**sql, **staging})
     problems = []
     for table in QUARANTINE_TABLES:
         # raw_line, the text of a line the reader rejected, is shown differently: DuckDB
@@ -331,14 +366,27 @@ def test_bad_rows_get_the_same_reasons_on_both_engines(bad_input):
             spark[table],
             left_out=BUILD_TIME_COLUMNS | {"raw_line"},
         )
+    # What passed: the staged rows, equal on both engines.
+    for name, query in staging.items():
+        problems += _differences(name, _duckdb_table(duckdb_warehouse, query), spark[name])
     assert not problems, "\n".join(problems[:40])
     # And the reasons are the ones the bad rows were written to get.
     for table, (key, bad_rows) in BAD_ROWS.items():
         columns, rows = spark[table]
         key_position = [column.lower() for column in columns].index(f"raw_{key}")
-        late_file = f"{table}_late_export.csv"
+        late_file = f"{table}_late_export.{file_format}"
         found = sorted((row[key_position] or "", row[0]) for row in rows if row[1] == late_file)
         assert found == sorted((row.get(key, ""), reason) for row, reason in bad_rows), table
+    # Every raw row accounted for: the reconciliation tests ran on Spark, and passed.
+    run_results = json.loads((spark_dir / "target" / "run_results.json").read_text())
+    reconciled = {
+        result["unique_id"].split(".")[2]: result["status"]
+        for result in run_results["results"]
+        if "raw_rows_reconcile" in result["unique_id"]
+    }
+    assert reconciled == {f"{table}_raw_rows_reconcile": "pass" for table in QUARANTINE_TABLES}
+    if file_format == "parquet":
+        return
     unreadable = sorted(
         (row[1], row[2], row[0]) for row in spark["customers"][1] if row[2] is not None
     )

@@ -105,13 +105,12 @@
 {% endmacro %}
 
 
-{#- On Spark the raw tables are the CSV files too (macros/read_raw_files_spark.sql). -#}
+{#- On Spark the raw tables are the files too (macros/read_raw_files_spark.sql). -#}
 {% macro spark__raw_contract_problems(source_name, table_name, required_columns) %}
-    {%- if var('raw_file_format', 'csv') != 'csv' -%}
-        {{ return([
-            "On Spark the raw files are read as CSV only (var raw_file_format is "
-            ~ var('raw_file_format') ~ "); docs/spark.md."
-        ]) }}
+    {%- if var('raw_file_format', 'csv') == 'parquet' -%}
+        {{ return(raw_files_contract_problems(
+            source_name, table_name, required_columns, 'read_parquet', table_name ~ '*.parquet'
+        )) }}
     {%- endif -%}
     {{ return(raw_files_contract_problems(
         source_name, table_name, required_columns, 'read_csv', table_name ~ '*.csv'
@@ -144,10 +143,7 @@
                 raw_readable_file(file_path), dialect, contract_columns
             ) | map('lower') | list -%}
         {%- else -%}
-            {%- set file_columns = run_query(
-                "describe select * from " ~ reader ~ "("
-                ~ dbt.string_literal(dbt.escape_single_quotes(file_path)) ~ ")"
-            ).columns[0].values() | map('lower') | list -%}
+            {%- set file_columns = raw_parquet_column_names(file_path) -%}
         {%- endif -%}
         {%- set missing_columns = required_columns | reject('in', file_columns) | list -%}
         {%- if missing_columns -%}
@@ -158,4 +154,20 @@
         {%- endif -%}
     {%- endfor -%}
     {{ return(problems) }}
+{% endmacro %}
+
+
+{#- The lower-cased column names of a Parquet file. -#}
+{% macro raw_parquet_column_names(file_path) %}
+    {{ return(adapter.dispatch('raw_parquet_column_names', 'loyalty_marts')(file_path)) }}
+{% endmacro %}
+
+{% macro duckdb__raw_parquet_column_names(file_path) %}
+    {{ return(run_query(
+        "describe select * from read_parquet(" ~ raw_sql_text(file_path) ~ ")"
+    ).columns[0].values() | map('lower') | list) }}
+{% endmacro %}
+
+{% macro spark__raw_parquet_column_names(file_path) %}
+    {{ return(spark_parquet_column_names(file_path).keys() | list) }}
 {% endmacro %}

@@ -69,7 +69,7 @@
     what to do instead of missing rows.
 -#}
 {% macro unread_raw_rows(source_name, table_name) %}
-    {%- if reads_raw_csv_files(source_name, table_name) %}
+    {%- if reads_raw_files(source_name, table_name) %}
     select * from {{ raw_temp_table(table_name, 'rows') }}
     {%- else -%}
     {%- if execute and is_incremental() -%}

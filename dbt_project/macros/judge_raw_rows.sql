@@ -198,7 +198,7 @@ typed as (
 {% endfor %}
 unreadable_lines as (
 
-    {% if reads_raw_csv_files(source_name, table_name) -%}
+    {% if reads_raw_files(source_name, table_name) -%}
     select * from {{ raw_temp_table(table_name, 'unreadable_lines') }}
     {%- else -%}
     select

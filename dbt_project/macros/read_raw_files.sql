@@ -80,14 +80,23 @@
 
 
 {#-
-    True when this base model reads CSV files itself (DuckDB or Spark, csv
-    format, not a unit test).
+    True when the base models' pre-hook reads the raw files itself: CSV on
+    DuckDB, CSV or Parquet on Spark. DuckDB reads Parquet as the source's
+    external location; other adapters read the tables of schema raw.
 -#}
-{% macro reads_raw_csv_files(source_name, table_name) %}
+{% macro pre_hook_reads_raw_files() %}
+    {{ return(
+        target.type == 'spark'
+        or (target.type == 'duckdb' and var('raw_file_format', 'csv') == 'csv')
+    ) }}
+{% endmacro %}
+
+
+{#- True when this base model reads the raw files itself (and is not in a unit test). -#}
+{% macro reads_raw_files(source_name, table_name) %}
     {{ return(
         execute
-        and target.type in ('duckdb', 'spark')
-        and var('raw_file_format', 'csv') == 'csv'
+        and pre_hook_reads_raw_files()
         and not source(source_name, table_name).is_cte
     ) }}
 {% endmacro %}
@@ -96,6 +105,12 @@
 {#- The CSV files of a raw table in the raw folder(s), sorted by path. -#}
 {% macro raw_csv_files(table_name) %}
     {{ return(raw_file_paths(table_name ~ '*.csv')) }}
+{% endmacro %}
+
+
+{#- The Parquet files of a raw table in the raw folder(s), sorted by path. -#}
+{% macro raw_parquet_files(table_name) %}
+    {{ return(raw_file_paths(table_name ~ '*.parquet')) }}
 {% endmacro %}
 
 
@@ -307,7 +322,7 @@
 {% endmacro %}
 
 {% macro duckdb__read_raw_files(source_name, table_name) %}
-    {%- if not reads_raw_csv_files(source_name, table_name) -%}
+    {%- if not reads_raw_files(source_name, table_name) -%}
         {{ return('') }}
     {%- endif -%}
     {%- set contract_columns = raw_contract_columns(source_name, table_name) | map(attribute='name') | list -%}
@@ -447,14 +462,14 @@
 
 {#-
     For the raw_rows_reconcile test: how many rows the raw files of a table
-    hold, as the CSV reader sees them: the rows it parsed plus the lines it
-    rejected. Read at compile time, in the test's own connection.
+    hold, as the reader sees them (for CSV: the rows it parsed plus the lines
+    it rejected). Read at compile time, in the test's own connection.
 -#}
-{% macro raw_csv_row_count(source_name, table_name) %}
-    {{ return(adapter.dispatch('raw_csv_row_count', 'loyalty_marts')(source_name, table_name)) }}
+{% macro raw_file_row_count(source_name, table_name) %}
+    {{ return(adapter.dispatch('raw_file_row_count', 'loyalty_marts')(source_name, table_name)) }}
 {% endmacro %}
 
-{% macro duckdb__raw_csv_row_count(source_name, table_name) %}
+{% macro duckdb__raw_file_row_count(source_name, table_name) %}
     {%- set contract_columns = raw_contract_columns(source_name, table_name) | map(attribute='name') | list -%}
     {%- set dialect = raw_csv_dialect() -%}
     {%- set rejects = 'raw_' ~ table_name ~ '_count_rejects' -%}

@@ -1,7 +1,9 @@
 {#-
-    Reading the raw CSV files on Spark: the spark__ variants of the
-    dispatched macros of macros/read_raw_files.sql, with the same results as
-    on DuckDB (docs/spark.md).
+    Reading the raw files on Spark: the spark__ variants of the dispatched
+    macros of macros/read_raw_files.sql, with the same results as on DuckDB
+    (docs/spark.md). Parquet files (var raw_file_format: parquet) are read
+    with Spark's Parquet reader, each file's columns matched by name and read
+    as text; the rest of this note is about CSV.
 
     Spark's CSV reader gives no line numbers and drops or pads a line with a
     field too many or too few. So each file is read whole (binaryFile) and
@@ -216,23 +218,58 @@
 
 
 {#-
+    The rows of one Parquet file as raw_<table>_lines holds them: each
+    contract column the file has (matched by name, in any letter case) as
+    text, null where it has none; no line numbers and no unreadable lines
+    (a Parquet file is read whole or not at all).
+-#}
+{% macro spark_raw_parquet_rows(file_path, contract_columns) %}
+    {%- set present = spark_parquet_column_names(file_path) -%}
+    select
+        {%- for column in contract_columns %}
+        {{ 'cast(`' ~ present[column] ~ '` as string)' if column in present else 'cast(null as string)' }} as {{ column }},
+        {%- endfor %}
+        {{ spark_sql_text(file_path) }} as source_file,
+        cast(null as bigint) as source_line_number,
+        cast(null as string) as raw_line,
+        cast(null as string) as error_type
+    from parquet.`{{ file_path }}`
+{% endmacro %}
+
+
+{#- {lower-cased column name: the name as the Parquet file spells it}. -#}
+{% macro spark_parquet_column_names(file_path) %}
+    {%- set names = {} -%}
+    {%- for name in run_query("select * from parquet.`" ~ file_path ~ "` limit 0").column_names -%}
+        {%- do names.update({name | lower: name}) -%}
+    {%- endfor -%}
+    {{ return(names) }}
+{% endmacro %}
+
+
+{#-
     Pre-hook of every base model on Spark: the table's files (in an
     incremental run only those no earlier run has read) as the temporary
-    views raw_<table>_rows and raw_<table>_unreadable_lines, then the
-    encoding check of macros/read_raw_files.sql.
+    views raw_<table>_rows and raw_<table>_unreadable_lines, then, for CSV,
+    the encoding check of macros/read_raw_files.sql.
 -#}
 {% macro spark__read_raw_files(source_name, table_name) %}
-    {%- if not reads_raw_csv_files(source_name, table_name) -%}
+    {%- if not reads_raw_files(source_name, table_name) -%}
         {{ return('') }}
     {%- endif -%}
     {%- set contract_columns = raw_contract_columns(source_name, table_name) | map(attribute='name') | list -%}
+    {%- set is_parquet = var('raw_file_format', 'csv') == 'parquet' -%}
     {%- set dialect = raw_csv_dialect() -%}
     {%- set files_read = source_files_already_read(as_text=true) if is_incremental() else [] -%}
-    {%- set files = raw_csv_files(table_name) | reject('in', files_read) | list -%}
-    {%- set copies = raw_utf8_copies() if files else {} -%}
+    {%- set all_files = raw_parquet_files(table_name) if is_parquet else raw_csv_files(table_name) -%}
+    {%- set files = all_files | reject('in', files_read) | list -%}
+    {%- set copies = raw_utf8_copies() if files and not is_parquet else {} -%}
     {%- set selects = [] -%}
     {%- set file_rows = [] -%}
-    {%- for file_path in files -%}
+    {%- for file_path in files if is_parquet -%}
+        {%- do selects.append(spark_raw_parquet_rows(file_path, contract_columns)) -%}
+    {%- endfor -%}
+    {%- for file_path in files if not is_parquet -%}
         {%- set read_path = raw_readable_file(file_path) -%}
         {%- do selects.append(spark_raw_file_lines(file_path, read_path, dialect, contract_columns)) -%}
         {%- do file_rows.append(
@@ -269,7 +306,7 @@
         ~ " as select source_file, source_line_number, error_type, raw_line from "
         ~ raw_temp_table(table_name, 'lines') ~ " where error_type is not null"
     ) -%}
-    {%- if files -%}
+    {%- if file_rows -%}
         {%- do run_query(
             "create or replace temporary view " ~ raw_temp_table(table_name, 'files')
             ~ " as select * from values " ~ (file_rows | join(', '))
@@ -282,11 +319,20 @@
 
 
 {#-
-    For raw_rows_reconcile on Spark: the data lines of the table's files
+    For raw_rows_reconcile on Spark: the data lines of the table's CSV files
     (every line after the header but empty ones), counted apart from the
-    base model's reading.
+    base model's reading; or the rows of its Parquet files.
 -#}
-{% macro spark__raw_csv_row_count(source_name, table_name) %}
+{% macro spark__raw_file_row_count(source_name, table_name) %}
+    {%- if var('raw_file_format', 'csv') == 'parquet' -%}
+        {%- set total = namespace(rows=0) -%}
+        {%- for file_path in raw_parquet_files(table_name) -%}
+            {%- set total.rows = total.rows + run_query(
+                "select count(*) from parquet.`" ~ file_path ~ "`"
+            ).columns[0].values()[0] -%}
+        {%- endfor -%}
+        {{ return(total.rows) }}
+    {%- endif -%}
     {%- set dialect = raw_csv_dialect() -%}
     {%- set total = namespace(lines=0) -%}
     {%- for file_path in raw_csv_files(table_name) -%}

@@ -1,9 +1,10 @@
 {#-
     Generic test on a raw source table: every raw row is accounted for. The
     base model holds each raw row exactly once (valid, quarantined or
-    duplicate), and the staging model holds exactly its valid rows. On
-    DuckDB and Spark the raw rows are counted as the CSV reader sees the files: the
-    rows it parses plus the lines it rejects (macros/read_raw_files.sql),
+    duplicate), and the staging model holds exactly its valid rows. Where the
+    base models read the files themselves (CSV on DuckDB, CSV or Parquet on
+    Spark) the raw rows are counted from the files: for CSV the rows the
+    reader parses plus the lines it rejects (macros/read_raw_files.sql),
     since each rejected line is a quarantined row of the base model. Returns
     one row with the counts when either fails; after a raw file was removed
     or rewritten under a name already read, rebuild with --full-refresh.
@@ -14,8 +15,8 @@ with
 
 raw_rows as (
 
-    {% if execute and target.type in ('duckdb', 'spark') and var('raw_file_format', 'csv') == 'csv' -%}
-    select {{ raw_csv_row_count(source_name, model.identifier) }} as count_rows
+    {% if execute and pre_hook_reads_raw_files() -%}
+    select {{ raw_file_row_count(source_name, model.identifier) }} as count_rows
     {%- else -%}
     select count(*) as count_rows from {{ model }}
     {%- endif %}
