@@ -10,8 +10,12 @@ all use that one copy.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
 from functools import cache, cached_property
 from importlib.metadata import version
@@ -68,6 +72,9 @@ class LocalDbtCliResource(DbtCliResource):
         return super()._initialize_dbt_core_adapter(args)
 
 
+# dbt's partial-parsing state, which a parse (and every run) starts from.
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
+
 _PROJECT_FILE_SUFFIXES = {".sql", ".yml", ".yaml", ".csv", ".md"}
 _PROJECT_FOLDERS = ("models", "macros", "seeds", "data-tests", "analyses")
 
@@ -101,29 +108,62 @@ def parsed_for_other_settings(manifest: Manifest, settings: Settings) -> bool:
     return uses_clv_fit_step(manifest) != fits_outside_dbt(settings)
 
 
-def _read_manifest(project: DbtProject) -> Manifest:
-    return json.loads(project.manifest_path.read_text(encoding="utf-8"))
+def _read_manifest(project: DbtProject) -> Manifest | None:
+    """The manifest, or None when it is missing or not readable JSON (e.g. left half-written
+    by a process that stopped while writing it)."""
+    try:
+        return json.loads(project.manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _parse(project: DbtProject, settings: Settings) -> None:
+    """`dbt parse` into a folder of its own beside the target folder, whose files then replace
+    the target folder's by renaming: a reader (or a second parse at the same time) sees the
+    old manifest or the new one, never a half-written file."""
+    target = project.project_dir / project.target_path
+    target.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=".parse-", dir=target))
+    try:
+        # The partial-parsing state the parse starts from (dagster-dbt copies it only
+        # from the folder DBT_TARGET_PATH names).
+        with contextlib.suppress(FileNotFoundError):
+            shutil.copy(target / PARTIAL_PARSE_FILE, scratch / PARTIAL_PARSE_FILE)
+        dbt = LocalDbtCliResource(
+            project_dir=project,
+            profiles_dir=str(project.profiles_dir),
+            dbt_executable=DBT_EXECUTABLE,
+        )
+        with environment_for_dbt(settings):
+            dbt.cli(["parse", "--quiet"], target_path=scratch).wait()
+        # The manifest last: its time stamp tells whether the parse is current.
+        made = sorted(
+            (path for path in scratch.iterdir() if path.is_file()),
+            key=lambda path: path.name == "manifest.json",
+        )
+        for path in made:
+            os.replace(path, target / path.name)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _current_manifest(project: DbtProject, settings: Settings | None) -> Manifest:
-    """The manifest, after `dbt parse` when it is missing, stale or parsed for other settings."""
+    """The manifest, after `dbt parse` when it is missing, unreadable, stale or parsed for
+    other settings."""
     settings = settings or Settings.from_environment()
     if not is_manifest_stale(project):
         manifest = _read_manifest(project)
-        if not parsed_for_other_settings(manifest, settings):
+        if manifest is not None and not parsed_for_other_settings(manifest, settings):
             return manifest
-    dbt = LocalDbtCliResource(
-        project_dir=project,
-        profiles_dir=str(project.profiles_dir),
-        dbt_executable=DBT_EXECUTABLE,
-    )
-    with environment_for_dbt(settings):
-        dbt.cli(["parse", "--quiet"], target_path=project.target_path).wait()
-    return _read_manifest(project)
+    _parse(project, settings)
+    manifest = _read_manifest(project)
+    if manifest is None:
+        raise RuntimeError(f"dbt parse left no readable manifest at {project.manifest_path}.")
+    return manifest
 
 
 def ensure_manifest(project: DbtProject = dbt_project, settings: Settings | None = None) -> Path:
-    """Run `dbt parse` when the manifest is missing or stale; return its path.
+    """Run `dbt parse` when the manifest is missing, unreadable or stale; return its path.
 
     dbt parses with the environment the runs give it (Settings.dbt_environment),
     so its partial-parsing state (target/partial_parse.msgpack, which every run

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 from datetime import datetime
 from pathlib import Path
 
@@ -9,9 +11,16 @@ import duckdb
 import pytest
 import yaml
 from dagster import AssetKey
+from dagster_dbt import DbtProject
 
 from orchestration.definitions import defs
-from orchestration.project import load_manifest, published_marts, raw_tables
+from orchestration.project import (
+    PARTIAL_PARSE_FILE,
+    ensure_manifest,
+    load_manifest,
+    published_marts,
+    raw_tables,
+)
 from orchestration.publish import PublishError, publish
 from orchestration.raw_files import RawTable, summarize_raw_table
 from orchestration.settings import DBT_PROJECT_DIR
@@ -75,6 +84,26 @@ def test_the_published_warehouse_waits_for_every_mart_and_the_campaign_lists():
     parents = graph.get(AssetKey("published_warehouse")).parent_keys
     assert {AssetKey(name) for name in published_marts(load_manifest())} <= parents
     assert AssetKey(["campaigns", "win_back_high_value"]) in parents
+
+
+def test_a_truncated_manifest_is_parsed_again(tmp_path: Path):
+    """A manifest another process left half-written counts as stale: it is parsed again (into
+    a target folder of its own here, from the project's partial-parsing state)."""
+    target = tmp_path / "target"
+    target.mkdir()
+    shutil.copy(DBT_PROJECT_DIR / "target" / PARTIAL_PARSE_FILE, target / PARTIAL_PARSE_FILE)
+    whole = (DBT_PROJECT_DIR / "target" / "manifest.json").read_text(encoding="utf-8")
+    truncated = target / "manifest.json"
+    truncated.write_text(whole[: len(whole) // 2], encoding="utf-8")  # newer than the project
+    project = DbtProject(project_dir=DBT_PROJECT_DIR, target_path=target)
+
+    path = ensure_manifest(project)
+
+    assert path == truncated
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    assert set(published_marts(manifest)) == set(published_marts(load_manifest()))
+    # The parse's own folder was renamed into place and removed.
+    assert [p.name for p in target.iterdir() if p.is_dir()] == []
 
 
 def test_summary_reads_the_recency_column(tmp_path: Path):
