@@ -39,16 +39,18 @@ LIST_COLUMNS: tuple[str, ...] = (
     "last_purchase_date",
 )
 CONTACT_COLUMNS: tuple[str, ...] = ("full_name", "email", "phone")
-# Added by the wave around them.
-WAVE_COLUMNS: tuple[str, ...] = (
-    "campaign",
-    "wave_date",
-    "as_of_date",
-    "assignment",
-    "channel",
-    "offer_en",
-    "offer_zh",
-)
+# Added by the wave around them, each with the DuckDB type the wave gives it (None: the
+# mart's type, as_of_date being the mart's).
+WAVE_COLUMN_TYPES: dict[str, str | None] = {
+    "campaign": "VARCHAR",
+    "wave_date": "DATE",
+    "as_of_date": None,
+    "assignment": "VARCHAR",
+    "channel": "VARCHAR",
+    "offer_en": "VARCHAR",
+    "offer_zh": "VARCHAR",
+}
+WAVE_COLUMNS: tuple[str, ...] = tuple(WAVE_COLUMN_TYPES)
 _NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 _KEYS = ("from", "first_by", "select")
 

@@ -8,7 +8,12 @@ from typing import NamedTuple
 import duckdb
 import pandas as pd
 
-from orchestration.campaigns.columns import CONTACT_COLUMNS, LIST_COLUMNS, CampaignColumns
+from orchestration.campaigns.columns import (
+    CONTACT_COLUMNS,
+    LIST_COLUMNS,
+    WAVE_COLUMN_TYPES,
+    CampaignColumns,
+)
 from orchestration.campaigns.config import Campaign, CampaignConfigError
 from orchestration.campaigns.engine import HISTORY_COLUMNS, WaveList
 from orchestration.campaigns.exports import phone_as_text
@@ -99,18 +104,6 @@ def record_wave(
         raise
 
 
-# The type of each column the wave adds in Python (the others have their mart's type).
-_WAVE_COLUMN_TYPES = {
-    "campaign": "VARCHAR",
-    "wave_date": "DATE",
-    "phone": "VARCHAR",
-    "channel": "VARCHAR",
-    "offer_en": "VARCHAR",
-    "offer_zh": "VARCHAR",
-    "assignment": "VARCHAR",
-}
-
-
 class ListExport(NamedTuple):
     """A list as marketing receives it, and the DuckDB type of each of its columns."""
 
@@ -161,7 +154,8 @@ def export_frame(
     frame["channel"] = wave.campaign.channel
     frame["offer_en"] = wave.campaign.offer_en
     frame["offer_zh"] = wave.campaign.offer_zh
-    column_types |= _WAVE_COLUMN_TYPES
+    column_types |= {column: kind for column, kind in WAVE_COLUMN_TYPES.items() if kind}
+    column_types["phone"] = "VARCHAR"  # rewritten as text above
     return ListExport(frame, {column: column_types[column] for column in frame.columns})
 
 
