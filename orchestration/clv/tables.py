@@ -143,7 +143,11 @@ def fit_fingerprint(fitted_on: dt.date, purchase_days: pd.DataFrame, config: Clv
     """What a fit depends on, as one hex digest: the fit date, the vars the fit reads (not
     the horizon and discount rate, which only the predictions use), the purchase days up to
     the fit date (customer, date, number, net revenue) and the code of this package."""
-    days = _days_up_to(purchase_days, fitted_on)
+    return _fingerprint(fitted_on, _days_up_to(purchase_days, fitted_on), config)
+
+
+def _fingerprint(fitted_on: dt.date, days: pd.DataFrame, config: ClvConfig) -> str:
+    """fit_fingerprint of the purchase days already cut at the fit date (_days_up_to)."""
     # The values, not the types an engine hands them over in (Spark gives decimals and
     # 32-bit integers where DuckDB gives floats and 64-bit ones): the same days, one digest.
     canonical = pd.DataFrame(
@@ -187,7 +191,11 @@ def fit_summary(purchase_days: pd.DataFrame, fitted_on: dt.date) -> pd.DataFrame
     int_customers_clv_summary makes it as of the as-of date): frequency (purchase days after
     the first), recency_weeks (first to last purchase day), age_weeks (first purchase day to
     the fit date) and mean_repeat_spend (mean net revenue of the repeat purchase days)."""
-    days = _days_up_to(purchase_days, fitted_on)
+    return _summary(_days_up_to(purchase_days, fitted_on), fitted_on)
+
+
+def _summary(days: pd.DataFrame, fitted_on: dt.date) -> pd.DataFrame:
+    """fit_summary of the purchase days already cut at the fit date (_days_up_to)."""
     by_customer = days.groupby("customer_id", sort=True)
     first, last = by_customer["purchase_date"].min(), by_customer["purchase_date"].max()
     repeat = days[days["purchase_number"] > 1]
@@ -233,7 +241,8 @@ def model_validation(
     inputs (fit_fingerprint).
     """
     fitted_on = fit_date(as_of_date, config.refit_cadence)
-    fingerprint = fit_fingerprint(fitted_on, purchase_days, config)
+    days = _days_up_to(purchase_days, fitted_on)  # sorted once, for the fingerprint and the fit
+    fingerprint = _fingerprint(fitted_on, days, config)
     if _kept(previous, fingerprint):
         return _validation_frame(previous.to_dict("records"))
     holdout_weeks = config.holdout_weeks
@@ -241,9 +250,7 @@ def model_validation(
     pinned = config.purchase_model
     as_of_date = pd.Timestamp(fitted_on)
     calibration_end = as_of_date - pd.Timedelta(days=round(7 * holdout_weeks))
-    days = _days_up_to(purchase_days, fitted_on)[
-        ["customer_id", "purchase_date", "purchase_number"]
-    ]
+    days = days[["customer_id", "purchase_date", "purchase_number"]]
     common = {
         "as_of_date": as_of_date.date(),
         "calibration_end_date": calibration_end.date(),
@@ -395,7 +402,8 @@ def model_fit(
     when it was fitted on the same inputs (fit_fingerprint).
     """
     fitted_on = fit_date(as_of_date, config.refit_cadence)
-    fingerprint = fit_fingerprint(fitted_on, purchase_days, config)
+    days = _days_up_to(purchase_days, fitted_on)  # sorted once, for the fingerprint and the fit
+    fingerprint = _fingerprint(fitted_on, days, config)
     as_of_date = pd.Timestamp(as_of_date).date()
     if _kept(previous, fingerprint):
         return _fit_frame(
@@ -403,7 +411,7 @@ def model_fit(
         )
     min_customers = config.min_customers_to_fit
     min_repeat_customers = config.min_repeat_customers_to_fit
-    summary = fit_summary(purchase_days, fitted_on)
+    summary = _summary(days, fitted_on)
     chosen = validation[(validation["comparison"] == "summary") & validation["is_chosen"]].iloc[0]
     repeat = summary[(summary["frequency"] > 0) & (summary["mean_repeat_spend"] > 0)]
 
