@@ -33,3 +33,5 @@
 {% macro survey_answer_counts() %}count(*) as count_responses{% endmacro %}
 {% macro clv_fit_step_table(name) %}clv_fit_step.{{ name }}{% endmacro %}
 {% macro csv_files_as_text(columns, pattern, file_paths) %}select {{ columns | join(', ') }} from read_csv('{{ pattern }}'){% endmacro %}
+{% macro ratio(numerator, denominator) %}({{ numerator }} / {{ denominator }}){% endmacro %}
+{% macro money_per(amount, count) %}({{ amount }} / {{ count }}){% endmacro %}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import statistics
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
@@ -362,10 +363,16 @@ def test_vip_membership_value(tiny_warehouse):
     others = rows.loc[False]
     assert others["count_customers"] == len(ids) - 1
     assert float(others["realised_profit"]) == pytest.approx(total_profit - _realised("c01")[2])
+    # Money per customer: the exact quotient rounded half away from zero to the cent.
+    others_revenue = Decimal(f"{total_revenue - _realised('c01')[0]:.2f}")
+    cent = Decimal("0.01")
+    expected = (others_revenue / (len(ids) - 1)).quantize(cent, rounding=ROUND_HALF_UP)
+    assert Decimal(str(others["revenue_per_customer"])) == expected
 
 
 def test_service_performance_by_month(tiny_warehouse):
-    # t2: c01's inquiry on 2026-04-02 09:00, answered 09:30, resolved 10:00.
+    # t2: c01's inquiry on 2026-04-02 09:00:40, answered 09:30:20 (29 min 40 s),
+    # resolved 10:00:10 (59 min 30 s): elapsed time, not minute boundaries crossed.
     # t1: c10's complaint on 2026-05-10 09:00, answered 11:00, still open.
     rows = tiny_warehouse.query_df(
         "select * from marts.service_performance where segment_dimension = 'all'"
@@ -377,8 +384,8 @@ def test_service_performance_by_month(tiny_warehouse):
         1,
         0,
     )
-    assert april["median_first_response_hours"] == pytest.approx(0.5)
-    assert april["median_resolution_hours"] == pytest.approx(1.0)
+    assert april["median_first_response_hours"] == pytest.approx(1780 / 3600)
+    assert april["median_resolution_hours"] == pytest.approx(3570 / 3600)
     assert april["share_answered_within_target"] == 1.0
     assert april["count_open_complaints_at_month_end"] == 0
     assert (may["count_tickets"], may["count_complaints"], may["count_resolved"]) == (1, 1, 0)
@@ -387,12 +394,12 @@ def test_service_performance_by_month(tiny_warehouse):
 
 
 def test_service_response_outcomes_band_customers(tiny_warehouse):
-    # c01 (0.5 h) and c10 (2 h) were both answered within the 4-hour target.
+    # c01 (1,780 s) and c10 (2 h) were both answered within the 4-hour target.
     rows = tiny_warehouse.query(
         "select response_band, count_customers, mean_first_response_hours"
         " from marts.service_response_outcomes"
     )
-    assert rows == [("fast", 2, pytest.approx(1.25))]
+    assert rows == [("fast", 2, pytest.approx((1780 / 3600 + 2) / 2))]
 
 
 def test_retention_economics_on_the_tiny_company(tiny_warehouse):

@@ -172,7 +172,7 @@ def _compare_marts(duckdb_warehouse: Warehouse, spark_dir: Path) -> int:
     problems = []
     for name, query in sql.items():
         problems += _differences(name, _duckdb_table(duckdb_warehouse, query), spark[name])
-    assert not problems, "\n".join(problems[:40])
+    assert not problems, f"{len(problems)} differences, the first 40:\n" + "\n".join(problems[:40])
     return len(expected["marts"])
 
 
@@ -224,7 +224,7 @@ def test_the_fit_step_makes_the_predictive_tables_on_spark(tiny_warehouse, tiny_
             problems += _differences(
                 f"{schema}.{name}", duckdb_table, spark[f"{schema}.{name}"], _NOT_COMPARED
             )
-    assert not problems, "\n".join(problems[:40])
+    assert not problems, f"{len(problems)} differences, the first 40:\n" + "\n".join(problems[:40])
     # The tiny fixture has too few buyers to fit (validation and fit say so in a row each;
     # no predictions): rows were compared all the same.
     assert compared_rows >= 2
@@ -372,7 +372,7 @@ def test_bad_rows_get_the_same_reasons_on_both_engines(bad_input):
     # What passed: the staged rows, equal on both engines.
     for name, query in staging.items():
         problems += _differences(name, _duckdb_table(duckdb_warehouse, query), spark[name])
-    assert not problems, "\n".join(problems[:40])
+    assert not problems, f"{len(problems)} differences, the first 40:\n" + "\n".join(problems[:40])
     # And the reasons are the ones the bad rows were written to get.
     for table, (key, bad_rows) in BAD_ROWS.items():
         columns, rows = spark[table]
@@ -466,7 +466,7 @@ def test_campaign_lists_from_the_spark_marts_equal_duckdbs(tiny_warehouse, tiny_
     problems = []
     for name, query in sql.items():
         problems += _differences(name, _duckdb_table(duckdb_warehouse, query), spark[name])
-    assert not problems, "\n".join(problems[:40])
+    assert not problems, f"{len(problems)} differences, the first 40:\n" + "\n".join(problems[:40])
 
 
 # The files of a wave that are not one campaign's send list.

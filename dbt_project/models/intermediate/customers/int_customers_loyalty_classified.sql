@@ -74,7 +74,7 @@ final as (
         classified.has_own_rhythm,
         cast(classified.frequency_component as double) as frequency_component,
         cast(classified.recency_component as double) as recency_component,
-        cast(round(classified.behavioural_score, 4) as double) as behavioural_score,
+        cast(round(cast(classified.behavioural_score as decimal(18, 10)), 4) as double) as behavioural_score,
         classified.is_high_behaviour,
         classified.count_categories_purchased_in_lookback,
         classified.has_purchased_new_product,

@@ -31,16 +31,16 @@ final as (
             case
                 when cast(tickets.first_responded_at as date) <= as_of.as_of_date
                     then
-                        cast({{ dbt.datediff('tickets.opened_at', 'tickets.first_responded_at', 'minute') }} as double)
-                        / 60.0
+                        cast({{ dbt.datediff('tickets.opened_at', 'tickets.first_responded_at', 'second') }} as double)
+                        / 3600.0
             end as double
         ) as first_response_hours,
         cast(
             case
                 when cast(tickets.resolved_at as date) <= as_of.as_of_date
                     then
-                        cast({{ dbt.datediff('tickets.opened_at', 'tickets.resolved_at', 'minute') }} as double)
-                        / 60.0
+                        cast({{ dbt.datediff('tickets.opened_at', 'tickets.resolved_at', 'second') }} as double)
+                        / 3600.0
             end as double
         ) as resolution_hours
     from tickets

@@ -70,7 +70,7 @@ final as (
         cast(count_customers as integer) as count_customers,
         cast(count_customers - count_customers_with_acquisition_cost as integer)
             as count_customers_without_acquisition_cost,
-        cast(acquisition_cost / nullif(count_customers_with_acquisition_cost, 0) as decimal(18, 2))
+        cast({{ money_per('acquisition_cost', 'count_customers_with_acquisition_cost') }} as decimal(18, 2))
             as acquisition_cost_per_customer,
         cast(acquisition_cost as decimal(18, 2)) as acquisition_cost,
         cast(count_contacts as integer) as count_contacts,
@@ -81,15 +81,15 @@ final as (
         cast(customer_years as double) as customer_years,
         cast((contact_cost + service_cost) / nullif(customer_years, 0) as decimal(18, 2))
             as retention_cost_per_customer_year,
+        {{ ratio(
+            ratio('acquisition_cost', 'count_customers_with_acquisition_cost'),
+            ratio('contact_cost + service_cost', 'customer_years')
+        ) }} as acquisition_to_retention_cost_ratio,
+        cast({{ money_per('realised_profit', 'count_customers') }} as decimal(18, 2))
+            as realised_profit_per_customer,
         cast(
-            acquisition_cost / nullif(count_customers_with_acquisition_cost, 0)
-            / nullif((contact_cost + service_cost) / nullif(customer_years, 0), 0)
-            as double
-        ) as acquisition_to_retention_cost_ratio,
-        cast(realised_profit / count_customers as decimal(18, 2)) as realised_profit_per_customer,
-        cast(
-            realised_profit / count_customers
-            - acquisition_cost / nullif(count_customers_with_acquisition_cost, 0)
+            {{ money_per('realised_profit', 'count_customers') }}
+            - {{ money_per('acquisition_cost', 'count_customers_with_acquisition_cost') }}
             as decimal(18, 2)
         ) as profit_per_customer_after_acquisition
     from aggregated

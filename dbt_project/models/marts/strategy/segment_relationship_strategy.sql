@@ -91,7 +91,8 @@ final as (
         cast(classified.count_customers as integer) as count_customers,
         cast(classified.customer_share as double) as customer_share,
         cast(classified.realised_profit as decimal(18, 2)) as realised_profit,
-        cast(classified.profit_per_customer as decimal(18, 2)) as profit_per_customer,
+        cast({{ money_per('classified.realised_profit', 'classified.count_customers') }} as decimal(18, 2))
+            as profit_per_customer,
         cast(classified.margin_ratio as double) as margin_ratio,
         classified.customer_count_band,
         classified.margin_band,

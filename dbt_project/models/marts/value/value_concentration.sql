@@ -57,8 +57,10 @@ percentiles as (
         sum(realised_profit) as realised_profit_in_percentile,
         max(case when profit_rank = last_rank then cumulative_realised_profit end)
             as cumulative_realised_profit,
-        max(case when profit_rank = last_rank then cumulative_realised_profit end)
-        / nullif(min(total_realised_profit), 0) as cumulative_profit_share
+        {{ ratio(
+            'max(case when profit_rank = last_rank then cumulative_realised_profit end)',
+            'min(total_realised_profit)'
+        ) }} as cumulative_profit_share
     from with_last_rank
     group by customer_percentile
 
@@ -81,11 +83,10 @@ final as (
         cast(percentiles.cumulative_profit_share as double) as cumulative_profit_share,
         cast(revenue_at_percentile_end.cumulative_realised_revenue as decimal(18, 2))
             as cumulative_realised_revenue,
-        cast(
-            revenue_at_percentile_end.cumulative_realised_revenue
-            / nullif(revenue_at_percentile_end.total_realised_revenue, 0)
-            as double
-        ) as cumulative_revenue_share
+        {{ ratio(
+            'revenue_at_percentile_end.cumulative_realised_revenue',
+            'revenue_at_percentile_end.total_realised_revenue'
+        ) }} as cumulative_revenue_share
     from percentiles
     inner join revenue_at_percentile_end using (customer_percentile)
 

@@ -57,23 +57,23 @@ final as (
         cast(total_realised_profit as decimal(18, 2)) as total_realised_profit,
         cast({{ var('concentration_top_share') }} as double) as top_customer_share,
         cast(top_customers_profit as decimal(18, 2)) as top_customers_profit,
-        cast(top_customers_profit / nullif(total_realised_profit, 0) as double)
+        {{ ratio('top_customers_profit', 'total_realised_profit') }}
             as top_customers_profit_share,
         cast({{ var('concentration_bottom_share') }} as double) as bottom_customer_share,
         cast(bottom_customers_profit as decimal(18, 2)) as bottom_customers_profit,
-        cast(bottom_customers_profit / nullif(total_realised_profit, 0) as double)
+        {{ ratio('bottom_customers_profit', 'total_realised_profit') }}
             as bottom_customers_profit_share,
         cast(count_unprofitable_customers as integer) as count_unprofitable_customers,
         cast(unprofitable_customers_profit as decimal(18, 2)) as unprofitable_customers_profit,
         cast(peak_cumulative_profit as decimal(18, 2)) as peak_cumulative_profit,
-        cast(peak_cumulative_profit / nullif(total_realised_profit, 0) as double)
+        {{ ratio('peak_cumulative_profit', 'total_realised_profit') }}
             as peak_cumulative_profit_share,
         cast(total_realised_revenue as decimal(18, 2)) as total_realised_revenue,
         cast(top_customers_revenue as decimal(18, 2)) as top_customers_revenue,
-        cast(top_customers_revenue / nullif(total_realised_revenue, 0) as double)
+        {{ ratio('top_customers_revenue', 'total_realised_revenue') }}
             as top_customers_revenue_share,
         cast(bottom_customers_revenue as decimal(18, 2)) as bottom_customers_revenue,
-        cast(bottom_customers_revenue / nullif(total_realised_revenue, 0) as double)
+        {{ ratio('bottom_customers_revenue', 'total_realised_revenue') }}
             as bottom_customers_revenue_share
     from aggregated
 

@@ -52,15 +52,15 @@ final as (
         cast(count_customers * 1.0 / all_customers as double) as customer_share,
         cast(count_purchasers as integer) as count_purchasers,
         cast(realised_revenue as decimal(18, 2)) as realised_revenue,
-        cast(realised_revenue / nullif(all_revenue, 0) as double) as revenue_share,
+        {{ ratio('realised_revenue', 'all_revenue') }} as revenue_share,
         cast(realised_profit as decimal(18, 2)) as realised_profit,
-        cast(realised_profit / nullif(all_profit, 0) as double) as profit_share,
-        cast(realised_revenue / count_customers as decimal(18, 2)) as revenue_per_customer,
-        cast(realised_profit / count_customers as decimal(18, 2)) as profit_per_customer,
+        {{ ratio('realised_profit', 'all_profit') }} as profit_share,
+        cast({{ money_per('realised_revenue', 'count_customers') }} as decimal(18, 2)) as revenue_per_customer,
+        cast({{ money_per('realised_profit', 'count_customers') }} as decimal(18, 2)) as profit_per_customer,
         cast(count_repeat_purchasers * 1.0 / count_customers as double)
             as repeat_purchaser_share,
         cast(count_true_loyalty * 1.0 / count_customers as double) as true_loyalty_share,
-        cast(discount_amount / nullif(gross_revenue, 0) as double) as discount_rate
+        {{ ratio('discount_amount', 'gross_revenue') }} as discount_rate
     from with_totals
 
 )
