@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
+from orchestration.settings import Settings
+from tests.dbt_parse import prepare_parse
 from tests.dbt_runner import REPO_ROOT, Warehouse
 from tests.fixtures.tiny import write_tiny_raw
 
@@ -118,3 +120,25 @@ def sample_warehouse(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -
     return _built_once(
         tmp_path_factory, worker_id, "sample", lambda _: REPO_ROOT / "seeds" / "sample"
     )
+
+
+PrepareParse = Callable[..., None]
+
+
+@pytest.fixture(scope="session")
+def prepared_parse(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> PrepareParse:
+    """prepare_parse (tests/dbt_parse.py) for this run: `prepared_parse(target_dir, settings,
+    dbt_vars="", extra=None)` before a test starts dbt in another process with DBT_TARGET_PATH
+    target_dir, so that dbt reuses a parse instead of parsing the whole project."""
+    base = tmp_path_factory.getbasetemp()
+    shared_dir = base if worker_id == "master" else base.parent
+
+    def prepare(
+        target_dir: Path,
+        settings: Settings,
+        dbt_vars: str = "",
+        extra: dict[str, str] | None = None,
+    ) -> None:
+        prepare_parse(target_dir, settings, shared_dir, dbt_vars, extra)
+
+    return prepare

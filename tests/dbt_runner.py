@@ -82,15 +82,19 @@ class DbtResult:
         return self.returncode == 0
 
 
-def _dbt_environment(raw_dirs: tuple[Path, ...], work_dir: Path) -> dict[str, str]:
-    settings = Settings(
+def _settings(raw_dirs: tuple[Path, ...], work_dir: Path) -> Settings:
+    return Settings(
         raw_dir=raw_dirs[0], build_path=work_dir / WAREHOUSE_FILE_NAME, temp_dir=work_dir / "tmp"
     )
+
+
+def _dbt_environment(raw_dirs: tuple[Path, ...], work_dir: Path) -> dict[str, str]:
+    settings = _settings(raw_dirs, work_dir)
     return {
         **settings.dbt_environment(),
         # DuckDB reads the files of several folders (its file_search_path) as one.
         "LOYALTY_RAW_DIR": ",".join(str(folder) for folder in raw_dirs),
-        "DBT_TARGET_PATH": str(work_dir / "target"),
+        "DBT_TARGET_PATH": str(work_dir / "target"),  # Warehouse.target_dir
         "DBT_LOG_PATH": str(work_dir / "logs"),
     }
 
@@ -125,31 +129,37 @@ def _invoke(
 PARTIAL_PARSE_STATE = DBT_PROJECT_DIR / "target" / "partial_parse.msgpack"
 
 
-@cache
-def _manifest(parse_vars: str = ""):
-    """The project parsed once in this process.
+def parse_into(target: Path, environment: dict[str, str], parse_vars: str = ""):
+    """`dbt parse` in this process with this environment, its files (partial_parse.msgpack
+    among them) in `target`; the manifest.
 
-    With the default settings, as the project's own parse (tests/conftest.py,
-    ensure_manifest) and from the state it left: dbt then parses only what
-    changed since (about a second), or the whole project (5 to 10 seconds)
-    when that state was made with another profile or vars. parse_vars: the
-    vars dbt reads while parsing (raw_file_format), for the builds that set
-    them; every other var is read when a command runs.
+    It starts from the project's own parse (tests/conftest.py, ensure_manifest):
+    dbt then parses only what changed since (about a second), or the whole
+    project (5 to 10 seconds) when that state was made with another profile or vars.
     """
-    work_dir = Path(mkdtemp(prefix="dbt_parse_"))
-    target = work_dir / "target"
-    target.mkdir()
-    with contextlib.suppress(FileNotFoundError):
-        shutil.copy(PARTIAL_PARSE_STATE, target / PARTIAL_PARSE_STATE.name)
+    target.mkdir(parents=True, exist_ok=True)
+    if not (target / PARTIAL_PARSE_STATE.name).exists():
+        with contextlib.suppress(FileNotFoundError):
+            shutil.copy(PARTIAL_PARSE_STATE, target / PARTIAL_PARSE_STATE.name)
     environment = {
-        **Settings().dbt_environment(),
+        **environment,
         "DBT_TARGET_PATH": str(target),
-        "DBT_LOG_PATH": str(work_dir / "logs"),
+        "DBT_LOG_PATH": str(target / "logs"),
     }
     result, manifest = _invoke(
         ["parse", *(("--vars", parse_vars) if parse_vars else ())], environment
     )
     assert result.ok, f"dbt parse failed:\n{result.output}"
+    return manifest
+
+
+@cache
+def _manifest(parse_vars: str = ""):
+    """The project parsed once in this process, with the default settings (as the project's
+    own parse). parse_vars: the vars dbt reads while parsing (raw_file_format), for the builds
+    that set them; every other var is read when a command runs."""
+    work_dir = Path(mkdtemp(prefix="dbt_parse_"))
+    manifest = parse_into(work_dir / "target", Settings().dbt_environment(), parse_vars)
     shutil.rmtree(work_dir, ignore_errors=True)
     return manifest
 
@@ -172,6 +182,16 @@ class Warehouse:
     @property
     def database_path(self) -> Path:
         return self.work_dir / WAREHOUSE_FILE_NAME
+
+    @property
+    def settings(self) -> Settings:
+        """The settings of a run on this warehouse (its first raw folder, its build file)."""
+        return _settings(self.raw_dirs, self.work_dir)
+
+    @property
+    def target_dir(self) -> Path:
+        """dbt's target folder (DBT_TARGET_PATH) of the commands on this warehouse."""
+        return self.work_dir / "target"
 
     def environment(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         """The process environment a dbt command (or the CLI) gets for this warehouse."""

@@ -335,7 +335,7 @@ class Refreshed:
 
 
 @pytest.fixture(scope="module")
-def refreshed(tmp_path_factory: pytest.TempPathFactory) -> Refreshed:
+def refreshed(tmp_path_factory: pytest.TempPathFactory, prepared_parse) -> Refreshed:
     """loyalty_refresh_job with the campaign wave on the tiny fixture plus c13, c14 and three
     broken customers' lines, recorded in a DAGSTER_HOME with the project's dagster.yaml."""
     root = tmp_path_factory.mktemp("dagster_tiny")
@@ -354,6 +354,8 @@ def refreshed(tmp_path_factory: pytest.TempPathFactory) -> Refreshed:
         # under DBT_TARGET_PATH), here rather than in the project's target folder, which
         # tests running beside this one share and prune.
         monkeypatch.setenv("DBT_TARGET_PATH", str(root / "dbt_target"))
+        # dbt reuses a parse there rather than parsing the whole project.
+        prepared_parse(root / "dbt_target", warehouse.settings(), settings.dbt_vars)
         with _printed_into(root / "printed.txt"), DagsterInstance.get() as instance:
             result = job.execute_in_process(run_config=_wave_config(), instance=instance)
             event_log = "\n".join(
@@ -463,7 +465,7 @@ def test_campaign_exports_and_metadata(refreshed):
     assert "张c01" not in materialization.metadata["preview"].value
 
 
-def test_a_failing_dbt_test_blocks_the_campaigns(tmp_path):
+def test_a_failing_dbt_test_blocks_the_campaigns(tmp_path, monkeypatch, prepared_parse):
     raw = write_tiny_raw(tmp_path / "raw")
     # Two bad products of five: over the 5% quarantine limit, the raw products' test fails.
     _append_rows(
@@ -474,6 +476,9 @@ def test_a_failing_dbt_test_blocks_the_campaigns(tmp_path):
         ],
     )
     warehouse = _warehouse(tmp_path, raw)
+    # dbt's target folders here (not in the project's), from a parse it reuses.
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "dbt_target"))
+    prepared_parse(tmp_path / "dbt_target", warehouse.settings())
     job = build_definitions(warehouse).resolve_job_def("loyalty_refresh_job")
     result = job.execute_in_process(
         run_config=_wave_config(), instance=DagsterInstance.ephemeral(), raise_on_error=False

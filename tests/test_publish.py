@@ -67,7 +67,7 @@ def test_publish_without_a_build_says_what_to_do(tmp_path):
         publish(tmp_path / "missing.duckdb", tmp_path / "loyalty.duckdb")
 
 
-def test_failed_build_publishes_nothing(tmp_path):
+def test_failed_build_publishes_nothing(tmp_path, prepared_parse):
     raw = write_tiny_raw(tmp_path / "raw")
     with (raw / "orders.csv").open(encoding="utf-8") as handle:
         rows = [
@@ -80,6 +80,8 @@ def test_failed_build_publishes_nothing(tmp_path):
     warehouse = Warehouse(raw_dir=raw, work_dir=tmp_path)
     published_path = tmp_path / "published" / "loyalty.duckdb"
     env = warehouse.environment({"LOYALTY_DUCKDB_PATH": str(published_path)})
+    # dbt starts from a parse made for this warehouse's profile, in its target folder.
+    prepared_parse(warehouse.target_dir, warehouse.settings)
 
     completed = subprocess.run(
         [sys.executable, "-m", "orchestration.cli", "run"],
