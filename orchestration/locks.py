@@ -12,12 +12,17 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from orchestration.settings import Settings
 
 # How often a waiting process tries the lock again.
 _POLL_SECONDS = 0.2
@@ -98,3 +103,38 @@ def exclusive_lock(
             fcntl.flock(descriptor, fcntl.LOCK_UN)
     finally:
         os.close(descriptor)
+
+
+class RunLockError(RuntimeError):
+    """Another run holds the build warehouse; the message names it."""
+
+
+@contextmanager
+def run_lock(
+    settings: Settings, purpose: str, say: Callable[[str], None] | None = None
+) -> Iterator[Holder]:
+    """One run at a time on the build warehouse: wait for the one holding it, or say who it is.
+
+    say(message) reports the wait (default: print to stderr). Raises
+    RunLockError naming the holding run after settings.run_wait_minutes.
+    """
+    say = say or (lambda message: print(message, file=sys.stderr, flush=True))
+    path = settings.run_lock_path
+    minutes = settings.run_wait_minutes
+
+    def waiting(holder: Holder | None) -> None:
+        held_by = holder.describe() if holder else "another run"
+        say(
+            f"The build warehouse {settings.build_path} is in use by {held_by}; "
+            f"waiting up to {minutes:g} minutes for it to finish "
+            "(LOYALTY_RUN_WAIT_MINUTES)."
+        )
+
+    try:
+        with exclusive_lock(path, purpose, minutes * 60, waiting) as holder:
+            yield holder
+    except LockTimeoutError as error:
+        raise RunLockError(
+            f"Another run holds the build warehouse {settings.build_path}: {error} "
+            "Wait for it to finish (or stop it), then start this run again."
+        ) from error

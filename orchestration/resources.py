@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -12,7 +11,7 @@ import duckdb
 from dagster import ConfigurableResource, InitResourceContext
 from dagster_dbt import DbtCliResource
 
-from orchestration.locks import Holder, LockTimeoutError, exclusive_lock
+from orchestration.locks import run_lock
 from orchestration.project import DBT_EXECUTABLE, LocalDbtCliResource, dbt_project
 from orchestration.settings import Settings
 
@@ -98,41 +97,6 @@ class WarehouseResource(ConfigurableResource):
     def connect(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         """A connection to the build warehouse (the file dbt writes)."""
         return duckdb.connect(str(self.settings().build_path), read_only=read_only)
-
-
-class RunLockError(RuntimeError):
-    """Another run holds the build warehouse; the message names it."""
-
-
-@contextmanager
-def run_lock(
-    settings: Settings, purpose: str, say: Callable[[str], None] | None = None
-) -> Iterator[Holder]:
-    """One run at a time on the build warehouse: wait for the one holding it, or say who it is.
-
-    say(message) reports the wait (default: print to stderr). Raises
-    RunLockError naming the holding run after settings.run_wait_minutes.
-    """
-    say = say or (lambda message: print(message, file=sys.stderr, flush=True))
-    path = settings.run_lock_path
-    minutes = settings.run_wait_minutes
-
-    def waiting(holder: Holder | None) -> None:
-        held_by = holder.describe() if holder else "another run"
-        say(
-            f"The build warehouse {settings.build_path} is in use by {held_by}; "
-            f"waiting up to {minutes:g} minutes for it to finish "
-            "(LOYALTY_RUN_WAIT_MINUTES)."
-        )
-
-    try:
-        with exclusive_lock(path, purpose, minutes * 60, waiting) as holder:
-            yield holder
-    except LockTimeoutError as error:
-        raise RunLockError(
-            f"Another run holds the build warehouse {settings.build_path}: {error} "
-            "Wait for it to finish (or stop it), then start this run again."
-        ) from error
 
 
 def dbt_resource() -> DbtCliResource:

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.locks import exclusive_lock, read_holder
-from orchestration.resources import RunLockError, run_lock
+from orchestration.locks import RunLockError, exclusive_lock, read_holder, run_lock
 from orchestration.settings import Settings
 from tests.dbt_runner import REPO_ROOT
 
