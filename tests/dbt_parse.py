@@ -23,11 +23,13 @@ shared by pytest-xdist's workers.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
 from argparse import Namespace
 from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
 from unittest import mock
 
@@ -47,6 +49,12 @@ _PATH_OPTIONS = ("file_search_path", "temp_directory")
 def _state_check(environment: Mapping[str, str], dbt_vars: str) -> tuple[dict, dict]:
     """dbt's state check of a parse with this environment and these vars (the hashes it compares
     before it reuses a saved parse), and the profile's connection values it hashes."""
+    state, connection = _state_check_of(tuple(sorted(environment.items())), dbt_vars)
+    return copy.deepcopy(state), copy.deepcopy(connection)
+
+
+@cache
+def _state_check_of(environment: tuple[tuple[str, str], ...], dbt_vars: str) -> tuple[dict, dict]:
     from dbt.config.runtime import RuntimeConfig, load_profile, load_project
     from dbt.config.utils import parse_cli_vars
     from dbt.flags import get_flags, set_from_args
@@ -55,7 +63,7 @@ def _state_check(environment: Mapping[str, str], dbt_vars: str) -> tuple[dict, d
 
     cli_vars = parse_cli_vars(dbt_vars) if dbt_vars else {}
     project_dir = str(DBT_PROJECT_DIR)
-    with mock.patch.dict(os.environ, environment):
+    with mock.patch.dict(os.environ, dict(environment)):
         set_invocation_context(dict(os.environ))
         set_from_args(
             Namespace(
