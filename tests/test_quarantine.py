@@ -476,6 +476,16 @@ def test_missing_raw_folder_is_reported(tmp_path):
     )
 
 
+def test_an_unknown_raw_file_format_is_reported(tmp_path):
+    raw = write_tiny_raw(tmp_path / "raw")
+    file_format = "{raw_file_format: xlsx}"
+    warehouse = Warehouse(raw_dir=raw, work_dir=tmp_path, parse_vars=file_format)
+    result = warehouse.build("--vars", file_format, "--select", "base_crm__orders")
+    assert not result.ok
+    assert "The var raw_file_format is 'xlsx': it must be csv or parquet" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_optional_columns_may_be_left_out(tmp_path):
     raw = write_tiny_raw(tmp_path / "raw")
     with (raw / "customers.csv").open(encoding="utf-8") as handle:

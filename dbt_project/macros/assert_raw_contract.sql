@@ -107,7 +107,7 @@
 
 {#- On Spark the raw tables are the files too (macros/read_raw_files_spark.sql). -#}
 {% macro spark__raw_contract_problems(source_name, table_name, required_columns) %}
-    {%- if var('raw_file_format', 'csv') == 'parquet' -%}
+    {%- if raw_files_are_parquet() -%}
         {{ return(raw_files_contract_problems(
             source_name, table_name, required_columns, 'read_parquet', table_name ~ '*.parquet'
         )) }}

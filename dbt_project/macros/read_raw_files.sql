@@ -80,6 +80,22 @@
 
 
 {#-
+    True when the raw files are Parquet, false when CSV (var raw_file_format);
+    any other value stops the build with a message.
+-#}
+{% macro raw_files_are_parquet() %}
+    {%- set file_format = var('raw_file_format', 'csv') -%}
+    {%- if file_format not in ['csv', 'parquet'] -%}
+        {{ exceptions.raise_compiler_error(
+            "The var raw_file_format is '" ~ file_format ~ "': it must be csv or parquet"
+            ~ " (docs/raw-data-contract.md)."
+        ) }}
+    {%- endif -%}
+    {{ return(file_format == 'parquet') }}
+{% endmacro %}
+
+
+{#-
     True when the base models' pre-hook reads the raw files itself: CSV on
     DuckDB, CSV or Parquet on Spark. DuckDB reads Parquet as the source's
     external location; other adapters read the tables of schema raw.
@@ -87,7 +103,7 @@
 {% macro pre_hook_reads_raw_files() %}
     {{ return(
         target.type == 'spark'
-        or (target.type == 'duckdb' and var('raw_file_format', 'csv') == 'csv')
+        or (target.type == 'duckdb' and not raw_files_are_parquet())
     ) }}
 {% endmacro %}
 

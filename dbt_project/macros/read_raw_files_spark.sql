@@ -258,26 +258,29 @@
         {{ return('') }}
     {%- endif -%}
     {%- set contract_columns = raw_contract_columns(source_name, table_name) | map(attribute='name') | list -%}
-    {%- set is_parquet = var('raw_file_format', 'csv') == 'parquet' -%}
-    {%- set dialect = raw_csv_dialect() -%}
+    {%- set is_parquet = raw_files_are_parquet() -%}
     {%- set files_read = source_files_already_read(as_text=true) if is_incremental() else [] -%}
     {%- set all_files = raw_parquet_files(table_name) if is_parquet else raw_csv_files(table_name) -%}
     {%- set files = all_files | reject('in', files_read) | list -%}
-    {%- set copies = raw_utf8_copies() if files and not is_parquet else {} -%}
     {%- set selects = [] -%}
     {%- set file_rows = [] -%}
-    {%- for file_path in files if is_parquet -%}
-        {%- do selects.append(spark_raw_parquet_rows(file_path, contract_columns)) -%}
-    {%- endfor -%}
-    {%- for file_path in files if not is_parquet -%}
-        {%- set read_path = raw_readable_file(file_path) -%}
-        {%- do selects.append(spark_raw_file_lines(file_path, read_path, dialect, contract_columns)) -%}
-        {%- do file_rows.append(
-            '(' ~ spark_sql_text(file_path) ~ ', ' ~ spark_sql_text(read_path) ~ ', '
-            ~ spark_sql_text(raw_one_line(raw_encoding_message_head(file_path, copies.get(file_path)))) ~ ', '
-            ~ spark_sql_text(raw_one_line(raw_encoding_message_tail(file_path, copies.get(file_path)))) ~ ')'
-        ) -%}
-    {%- endfor -%}
+    {%- if is_parquet -%}
+        {%- for file_path in files -%}
+            {%- do selects.append(spark_raw_parquet_rows(file_path, contract_columns)) -%}
+        {%- endfor -%}
+    {%- elif files -%}
+        {%- set dialect = raw_csv_dialect() -%}
+        {%- set copies = raw_utf8_copies() -%}
+        {%- for file_path in files -%}
+            {%- set read_path = raw_readable_file(file_path) -%}
+            {%- do selects.append(spark_raw_file_lines(file_path, read_path, dialect, contract_columns)) -%}
+            {%- do file_rows.append(
+                '(' ~ spark_sql_text(file_path) ~ ', ' ~ spark_sql_text(read_path) ~ ', '
+                ~ spark_sql_text(raw_one_line(raw_encoding_message_head(file_path, copies.get(file_path)))) ~ ', '
+                ~ spark_sql_text(raw_one_line(raw_encoding_message_tail(file_path, copies.get(file_path)))) ~ ')'
+            ) -%}
+        {%- endfor -%}
+    {%- endif -%}
     {%- set lines -%}
         {%- if selects -%}
         {{ selects | join('\nunion all\n') }}
@@ -324,7 +327,7 @@
     base model's reading; or the rows of its Parquet files.
 -#}
 {% macro spark__raw_file_row_count(source_name, table_name) %}
-    {%- if var('raw_file_format', 'csv') == 'parquet' -%}
+    {%- if raw_files_are_parquet() -%}
         {%- set total = namespace(rows=0) -%}
         {%- for file_path in raw_parquet_files(table_name) -%}
             {%- set total.rows = total.rows + run_query(
