@@ -95,6 +95,12 @@ CONSENT_EVENTS.append(
         "unknown_customer",
     )
 )
+# c15 opted in in the customers export at 10:00 Beijing time and out two hours
+# later (12:00, 04:00 UTC): both offset-free, so both local time. Read as UTC, the
+# export's answer (10:00 UTC) would outrank the opt-out and the consent fail open.
+CONSENT_EVENTS.append(
+    (("e15", "c15", "opt_out", "2026-06-01 12:00:00"), "opt_out", "2026-06-01 04:00:00", None)
+)
 
 # (raw row, expected reason, expected suppressed_at in UTC, quarantine reason)
 SUPPRESSIONS = [
@@ -117,6 +123,24 @@ SUPPRESSIONS = [
 ]
 
 
+# (raw row, expected marketing_consent_at in UTC): created_at is UTC (the contract's
+# rule), a consent answer's offset-free time local (Beijing, 8 hours ahead of UTC).
+LATE_CUSTOMERS = [
+    (
+        ("c13", "2024-01-01 00:00:00", "consumer", "Opt Out", "2024-01-01 00:00:00"),
+        "2023-12-31 16:00:00",
+    ),
+    (
+        ("c14", "2024-01-01 00:00:00", "consumer", "Opt-In", "2024-01-01 00:00:00"),
+        "2023-12-31 16:00:00",
+    ),
+    (
+        ("c15", "2024-01-01 00:00:00", "consumer", "opt_in", "2026-06-01 10:00:00"),
+        "2026-06-01 02:00:00",
+    ),
+]
+
+
 def _write(path: Path, columns: list[str], rows: list[tuple[str, ...]]) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -133,14 +157,11 @@ def consent_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
         ["consent_event_id", "customer_id", "consent", "recorded_at"],
         [row for row, *_ in CONSENT_EVENTS],
     )
-    # c13 and c14 join late; the customers export spells c13's consent its own way.
+    # c13 to c15 join late; the customers export spells c13's consent its own way.
     _write(
         raw / "customers_late_export.csv",
         ["customer_id", "created_at", "customer_type", "marketing_consent", "marketing_consent_at"],
-        [
-            ("c13", "2024-01-01 00:00:00", "consumer", "Opt Out", "2024-01-01 00:00:00"),
-            ("c14", "2024-01-01 00:00:00", "consumer", "Opt-In", "2024-01-01 00:00:00"),
-        ],
+        [row for row, _ in LATE_CUSTOMERS],
     )
     _write(
         raw / "suppressions_late_export.csv",
@@ -189,6 +210,15 @@ def test_suppression_reasons_and_local_times_are_read_as_meant(consent_warehouse
     assert found == expected
 
 
+def test_the_customers_exports_consent_time_is_local_like_every_consent_answer(consent_warehouse):
+    found = consent_warehouse.query(
+        "select customer_id, created_at, marketing_consent_at from staging.stg_crm__customers"
+        " where customer_id in ('c13', 'c14', 'c15') order by customer_id"
+    )
+    expected = [(row[0], row[1], at) for row, at in LATE_CUSTOMERS]
+    assert [(cid, _as_text(created), _as_text(at)) for cid, created, at in found] == expected
+
+
 @pytest.mark.parametrize("table", ["consent_events", "suppressions"])
 def test_every_raw_consent_row_is_accounted_for(consent_warehouse, table):
     outcomes = consent_warehouse.row_outcomes(table)
@@ -214,6 +244,7 @@ EXPECTED_CONSENT = {
     "c12": ("opt_in", None),  # e12, five minutes ahead of the run
     "c13": ("opt_out", None),  # "Opt Out" in the customers export
     "c14": ("opt_in", None),  # "Opt-In" in the customers export
+    "c15": ("opt_out", None),  # e15, two hours after the customers export's opt-in
 }
 
 
@@ -260,8 +291,8 @@ def test_the_wave_lists_nobody_held_back_and_says_why(consent_warehouse, tmp_pat
     )
     assert result.success
     folder = tmp_path / "exports" / "2026-07-01"
-    # Of the fourteen: c06, c07, c09 and c10 held back; c01-c05, c11 and c13
-    # opted out (7); c12 is suppressed (s12, do_not_contact since 2026-05-31
+    # Of the fifteen: c06, c07, c09 and c10 held back; c01-c05, c11, c13 and
+    # c15 opted out (8); c12 is suppressed (s12, do_not_contact since 2026-05-31
     # 16:00 UTC). c08 and c14 are left.
     summary = pd.read_csv(folder / "summary.csv", encoding="utf-8-sig").iloc[0]
     assert (
@@ -270,7 +301,7 @@ def test_the_wave_lists_nobody_held_back_and_says_why(consent_warehouse, tmp_pat
         summary["removed_consent"],
         summary["removed_suppression"],
         summary["listed"],
-    ) == (14, 4, 7, 1, 2)
+    ) == (15, 4, 8, 1, 2)
     assert summary["held_back_reasons"] == (
         "consent_events.future_recorded_at: 1; consent_events.invalid_consent: 1; "
         "consent_events.unknown_customer: 1; consent_events.unparsable_recorded_at: 1; "

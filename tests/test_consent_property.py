@@ -65,6 +65,9 @@ ISSUE_SPELLINGS = {
 UNKNOWN_SPELLINGS = ["maybe", "yes", "", "opt", "0", "opt_outt", "later"]
 BROKEN_TIMES = ["not a time", "2026-13-45 10:00:00", "tomorrow"]
 CONSENT_OF_FILE = ["opt_in", "opt_in", "opt_out", ""]  # customers file, by index % 4
+# When the customers file recorded its answer (UTC). Written with its offset: the file's
+# offset-free consent times are local in the zone the customers were built with, which
+# stays that of the first build while each example rebuilds the consent models in another.
 CONSENT_OF_FILE_AT = datetime(2024, 6, 1)
 
 
@@ -299,7 +302,7 @@ def _generated_customers(folder: Path) -> None:
                     "2024-01-01 00:00:00",
                     "consumer",
                     consent,
-                    CONSENT_OF_FILE_AT.isoformat(sep=" ") if consent else "",
+                    f"{CONSENT_OF_FILE_AT.isoformat(sep=' ')}+00:00" if consent else "",
                 ]
             )
 

@@ -81,6 +81,8 @@
       local_time_zone    Offset-free timestamps of this table are local time
                          in this IANA time zone (null: UTC, the contract's
                          rule).
+      local_time_columns The timestamp columns local_time_zone applies to
+                         (null: all of the table's).
 -#}
 {% macro judge_raw_rows(
     table_name,
@@ -91,7 +93,8 @@
     keys_to_revisit=none,
     source_name='crm',
     spellings=none,
-    local_time_zone=none
+    local_time_zone=none,
+    local_time_columns=none
 ) %}
 {%- set contract = raw_contract_columns(source_name, table_name) -%}
 {%- set contract_columns = contract | map(attribute='name') | list -%}
@@ -170,7 +173,8 @@ typed as (
                 and spellings.spelling_key = {{ spelling_key('raw_rows.' ~ column.name) }}
         ) as {{ column.name }},
         {%- else %}
-        {{ typed_raw_value(column, local_time_zone) }} as {{ column.name }},
+        {%- set is_local = local_time_columns is none or column.name in local_time_columns %}
+        {{ typed_raw_value(column, local_time_zone if is_local else none) }} as {{ column.name }},
         {%- endif %}
         {%- endfor %}
         source_file,
