@@ -76,6 +76,9 @@ VALIDATION_COLUMNS = {
     "fit_fingerprint": "string",
 }
 
+# What the validation and the fit read of int_customer_purchase_days (and its fingerprint).
+PURCHASE_DAY_COLUMNS = ("customer_id", "purchase_date", "purchase_number", "net_revenue")
+
 PREDICTION_COLUMNS = [
     "customer_id",
     "potential_value_method",
@@ -150,10 +153,12 @@ def _fingerprint(fitted_on: dt.date, days: pd.DataFrame, config: ClvConfig) -> s
     """fit_fingerprint of the purchase days already cut at the fit date (_days_up_to)."""
     # The values, not the types an engine hands them over in (Spark gives decimals and
     # 32-bit integers where DuckDB gives floats and 64-bit ones): the same days, one digest.
+    # Dates as day numbers: the same for any resolution an engine gives, and about ten times
+    # faster than formatting them as text (a fifth of a kept fit's time at 1M orders).
     canonical = pd.DataFrame(
         {
             "customer_id": days["customer_id"].astype(str),
-            "purchase_date": days["purchase_date"].dt.strftime("%Y-%m-%d"),
+            "purchase_date": days["purchase_date"].to_numpy().astype("datetime64[D]").view("int64"),
             "purchase_number": days["purchase_number"].astype("int64"),
             "net_revenue": days["net_revenue"].astype("float64").round(6),
         }

@@ -378,7 +378,10 @@ def main() -> None:
             Path(arguments.json).write_text(json.dumps(rows, indent=2), encoding="utf-8")
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-        f"target {arguments.target}; load average before and after "
+        f"target {arguments.target}; dbt threads "
+        f"{os.environ.get('LOYALTY_DBT_THREADS', '2')}, DuckDB memory limit "
+        f"{os.environ.get('LOYALTY_DUCKDB_MEMORY_LIMIT', '6GB')} (LOYALTY_DBT_THREADS, "
+        "LOYALTY_DUCKDB_MEMORY_LIMIT); load average before and after "
         f"{LOAD_BEFORE[0]:.1f}, {os.getloadavg()[0]:.1f}"
     )
     header = (

@@ -28,7 +28,7 @@ calls orchestration.clv.tables.model_fit (pandas in, pandas out, no engine
 call), the one code path for its maths.
 """
 
-from orchestration.clv.previous import previous_table
+from orchestration.clv.dbt_inputs import previous_table, purchase_days
 from orchestration.clv.tables import ClvConfig, model_fit
 
 
@@ -48,7 +48,7 @@ def clv_config(dbt):
 def model(dbt, session):
     dbt.config(materialized="table")
     as_of_date = dbt.ref("int_as_of_date").df()["as_of_date"].iloc[0]
-    days = dbt.ref("int_customer_purchase_days").df()
+    days = purchase_days(dbt.ref("int_customer_purchase_days"))
     validation = dbt.ref("int_clv_model_validation").df()
     previous = previous_table(dbt, session)
     return model_fit(as_of_date, days, validation, clv_config(dbt), previous)

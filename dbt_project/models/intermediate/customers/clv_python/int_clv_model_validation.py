@@ -20,7 +20,7 @@ and that table, then calls orchestration.clv.tables.model_validation (pandas
 in, pandas out, no engine call), the one code path for its maths.
 """
 
-from orchestration.clv.previous import previous_table
+from orchestration.clv.dbt_inputs import previous_table, purchase_days
 from orchestration.clv.tables import ClvConfig, model_validation
 
 
@@ -40,6 +40,6 @@ def clv_config(dbt):
 def model(dbt, session):
     dbt.config(materialized="table")
     as_of_date = dbt.ref("int_as_of_date").df()["as_of_date"].iloc[0]
-    days = dbt.ref("int_customer_purchase_days").df()
+    days = purchase_days(dbt.ref("int_customer_purchase_days"))
     previous = previous_table(dbt, session)
     return model_validation(as_of_date, days, clv_config(dbt), previous)
