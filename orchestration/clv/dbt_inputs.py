@@ -17,9 +17,7 @@ def purchase_days(relation) -> pd.DataFrame:
     memory, and pandas' own sort in orchestration.clv.tables is then quick on sorted rows).
     """
     return (
-        relation.project(", ".join(PURCHASE_DAY_COLUMNS))
-        .order("customer_id, purchase_date")
-        .df()
+        relation.project(", ".join(PURCHASE_DAY_COLUMNS)).order("customer_id, purchase_date").df()
     )
 
 
