@@ -153,8 +153,8 @@ def _fingerprint(fitted_on: dt.date, days: pd.DataFrame, config: ClvConfig) -> s
     """fit_fingerprint of the purchase days already cut at the fit date (_days_up_to)."""
     # The values, not the types an engine hands them over in (Spark gives decimals and
     # 32-bit integers where DuckDB gives floats and 64-bit ones): the same days, one digest.
-    # Dates as day numbers: the same for any resolution an engine gives, and about ten times
-    # faster than formatting them as text (a fifth of a kept fit's time at 1M orders).
+    # Dates as day numbers: the same for any resolution an engine gives, and cheap (0.9M
+    # purchase days at 1M orders: 0.004 s, where formatting them as text took 0.35 s).
     canonical = pd.DataFrame(
         {
             "customer_id": days["customer_id"].astype(str),
