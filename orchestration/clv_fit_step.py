@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -47,9 +47,11 @@ RAN_VARIABLE = "LOYALTY_CLV_FIT_STEP_RAN"
 
 
 class Tables(Protocol):
-    """Read and write whole tables of one warehouse as pandas DataFrames."""
+    """Read and write tables of one warehouse as pandas DataFrames."""
 
-    def read(self, schema: str, name: str) -> pd.DataFrame: ...
+    def read(self, schema: str, name: str, columns: Sequence[str] = ()) -> pd.DataFrame:
+        """The table, or only these columns of it."""
+        ...
 
     def write(self, schema: str, name: str, frame: pd.DataFrame) -> None: ...
 
@@ -75,8 +77,9 @@ class DuckDbTables:
 
         self.connection = duckdb.connect(str(path))
 
-    def read(self, schema: str, name: str) -> pd.DataFrame:
-        return self.connection.execute(f"select * from {schema}.{name}").df()
+    def read(self, schema: str, name: str, columns: Sequence[str] = ()) -> pd.DataFrame:
+        selected = ", ".join(columns) or "*"
+        return self.connection.execute(f"select {selected} from {schema}.{name}").df()
 
     def write(self, schema: str, name: str, frame: pd.DataFrame) -> None:
         # As dbt-duckdb materializes a Python model's DataFrame: DuckDB scans it.
@@ -122,10 +125,12 @@ class SparkTables:
             builder = builder.config(name, value)
         self.session = builder.getOrCreate()
 
-    def read(self, schema: str, name: str) -> pd.DataFrame:
+    def read(self, schema: str, name: str, columns: Sequence[str] = ()) -> pd.DataFrame:
         from pyspark.sql import types
 
         table = self.session.table(f"{schema}.{name}")
+        if columns:
+            table = table.select(*columns)
         frame = table.toPandas()
         # Decimals as floats (missing as NaN), as DuckDB hands them to pandas.
         for field in table.schema.fields:
@@ -189,12 +194,12 @@ def config_from(settings_row: pd.Series) -> ClvConfig:
 
 def run_step(tables: Tables) -> dict[str, int]:
     """Read the inputs, make the three tables, write them; rows written per table."""
-    from orchestration.clv.tables import clv_tables
+    from orchestration.clv.tables import PURCHASE_DAY_COLUMNS, clv_tables
 
     settings_row = tables.read(INPUT_SCHEMA, SETTINGS_MODEL).iloc[0]
     made = clv_tables(
         settings_row["as_of_date"],
-        tables.read(INPUT_SCHEMA, "int_customer_purchase_days"),
+        tables.read(INPUT_SCHEMA, "int_customer_purchase_days", PURCHASE_DAY_COLUMNS),
         tables.read(INPUT_SCHEMA, "int_customers_clv_summary"),
         config_from(settings_row),
     )
