@@ -4,7 +4,7 @@
     expression, a list of `when` lines, a query) so the model parses; what a
     macro renders is not linted (see lint/dbt_context/__init__.py).
 -#}
-{% macro judge_raw_rows(table_name, key, checks, parents={}, latest_version_by=none, keys_to_revisit=none, spellings=none, local_time_zone=none, local_time_columns=none) %}select 1 as judged_row{% endmacro %}
+{% macro judge_raw_rows(table_name, key, checks, parents={}, latest_version_by=none, keys_to_revisit=none, spellings=none) %}select 1 as judged_row{% endmacro %}
 {% macro row_fingerprint(columns) %}hash({{ columns | join(', ') }}){% endmacro %}
 {% macro quarantined_rows(table_name) %}select 1 as quarantined_row{% endmacro %}
 {% macro missing(columns) %}when false then 'missing'{% endmacro %}

@@ -21,7 +21,8 @@
       spellings          With `spellings`: the seed of accepted spellings,
                          keyed by spelling_key (macros/parse_raw_text.sql).
       typed              Every contract column read as its data_type
-                         (typed_raw_value), a column of `spellings` as the
+                         (typed_raw_value; an offset-free timestamp in the
+                         time zone its meta.time_zone names), a column of `spellings` as the
                          canonical value its spelling stands for (null when
                          the seed does not know the spelling), plus
                          source_file and raw_<column> (the raw text of every
@@ -78,11 +79,6 @@
                          spelling, canonical_value) among the rows of its
                          field, whatever its case, spaces, hyphens and
                          underscores.
-      local_time_zone    Offset-free timestamps of this table are local time
-                         in this IANA time zone (null: UTC, the contract's
-                         rule).
-      local_time_columns The timestamp columns local_time_zone applies to
-                         (null: all of the table's).
 -#}
 {% macro judge_raw_rows(
     table_name,
@@ -92,9 +88,7 @@
     latest_version_by=none,
     keys_to_revisit=none,
     source_name='crm',
-    spellings=none,
-    local_time_zone=none,
-    local_time_columns=none
+    spellings=none
 ) %}
 {%- set contract = raw_contract_columns(source_name, table_name) -%}
 {%- set contract_columns = contract | map(attribute='name') | list -%}
@@ -173,8 +167,7 @@ typed as (
                 and spellings.spelling_key = {{ spelling_key('raw_rows.' ~ column.name) }}
         ) as {{ column.name }},
         {%- else %}
-        {%- set is_local = local_time_columns is none or column.name in local_time_columns %}
-        {{ typed_raw_value(column, local_time_zone if is_local else none) }} as {{ column.name }},
+        {{ typed_raw_value(column, column.time_zone) }} as {{ column.name }},
         {%- endif %}
         {%- endfor %}
         source_file,

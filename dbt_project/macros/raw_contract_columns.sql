@@ -3,7 +3,10 @@
     read from the graph at execute time.
 
     raw_contract_columns('crm', 'orders')
-        -> [{'name': ..., 'data_type': ..., 'is_required': ..., 'is_code': ...}, ...]
+        -> [{'name': ..., 'data_type': ..., 'is_required': ..., 'is_code': ...,
+             'time_zone': ...}, ...]
+    time_zone: the time zone of the column's offset-free timestamps (the value
+    of the dbt var its meta.time_zone names), or none for UTC.
     in the order the YAML lists them. Empty while dbt parses (execute is false).
 -#}
 {% macro raw_contract_columns(source_name, table_name) %}
@@ -15,11 +18,13 @@
     {%- for column in source_node.columns.values() -%}
         {%- set column_meta = column.get('meta') or {} -%}
         {%- set column_config_meta = (column.get('config') or {}).get('meta') or {} -%}
+        {%- set time_zone_var = column_meta.get('time_zone') or column_config_meta.get('time_zone') -%}
         {%- do contract_columns.append({
             'name': column.name | lower,
             'data_type': column.data_type,
             'is_required': (column_meta.get('required') or column_config_meta.get('required') or false) is true,
             'is_code': (column_meta.get('code') or column_config_meta.get('code') or false) is true,
+            'time_zone': var(time_zone_var) if time_zone_var else none,
         }) -%}
     {%- endfor -%}
     {{ return(contract_columns) }}

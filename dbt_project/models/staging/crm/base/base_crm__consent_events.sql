@@ -2,7 +2,7 @@
     Raw consent events, each row judged once (macros/judge_raw_rows.sql; the
     checks: base_crm__consent_events.yml). Consent is read through the seed
     consent_spellings; offset-free times are local time in var
-    consent_source_time_zone; a source clock may run var
+    consent_source_time_zone (meta.time_zone in the sources YAML); a source clock may run var
     consent_clock_skew_minutes ahead of this run.
 -#}
 {%- set checks -%}
@@ -19,5 +19,4 @@
     checks=checks,
     parents={'customer_id': 'base_crm__customers'},
     spellings={'seed': 'consent_spellings', 'columns': {'consent': 'consent'}},
-    local_time_zone=var('consent_source_time_zone'),
 ) }}

@@ -2,12 +2,12 @@
     Raw customers, each row judged once (macros/judge_raw_rows.sql; the
     checks: base_crm__customers.yml). Marketing consent is read through the
     seed consent_spellings, and an offset-free marketing_consent_at as local
-    time in var consent_source_time_zone, like every other consent answer
-    (the consent is the latest answer of all sources, so all are read on
-    one clock). Incremental, like orders: besides the keys of
-    new rows, a run judges again the rows whose verdict depends on the day
-    the run starts (a timestamp in the future, a birth year after the
-    current year).
+    time in var consent_source_time_zone (meta.time_zone in the sources
+    YAML), like every other consent answer (the consent is the latest answer
+    of all sources, so all are read on one clock). Incremental, like orders:
+    besides the keys of new rows, a run judges again the rows whose verdict
+    depends on the day the run starts (a timestamp in the future, a birth
+    year after the current year).
 -#}
 {#- On Spark a full rebuild every run (Parquet tables: no delete, no merge; docs/spark.md). -#}
 {{ config(
@@ -38,6 +38,4 @@
     checks=checks,
     spellings={'seed': 'consent_spellings', 'columns': {'marketing_consent': 'consent'}},
     keys_to_revisit=keys_to_revisit,
-    local_time_zone=var('consent_source_time_zone'),
-    local_time_columns=['marketing_consent_at'],
 ) }}

@@ -2,7 +2,7 @@
     Raw suppressions, each row judged once (macros/judge_raw_rows.sql; the
     checks: base_crm__suppressions.yml). The reason is read through the seed
     consent_spellings; offset-free times are local time in var
-    consent_source_time_zone.
+    consent_source_time_zone (meta.time_zone in the sources YAML).
 -#}
 {%- set checks -%}
     {{ missing(['suppression_id', 'customer_id', 'suppressed_at']) }}
@@ -18,5 +18,4 @@
     checks=checks,
     parents={'customer_id': 'base_crm__customers'},
     spellings={'seed': 'consent_spellings', 'columns': {'reason': 'suppression_reason'}},
-    local_time_zone=var('consent_source_time_zone'),
 ) }}
