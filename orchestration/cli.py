@@ -25,6 +25,8 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
+
 from orchestration import clv_fit_step
 from orchestration.dagster_home import ensure_dagster_home
 
@@ -262,22 +264,13 @@ DEV_STOP_GRACE_SECONDS = 3.0
 
 
 def _group_running(group: int) -> bool:
-    """Whether a process of the group still runs (on Linux, ended ones not yet collected do not)."""
-    proc = Path("/proc")
-    if not proc.is_dir():
+    """Whether a process of the group still runs (ended ones not yet collected do not)."""
+    for process in psutil.process_iter():
         try:
-            os.killpg(group, 0)
-        except ProcessLookupError:
-            return False
-        return True
-    for stat in proc.glob("[0-9]*/stat"):
-        try:
-            # After the command name: state, parent, process group, ...
-            state, _parent, process_group = stat.read_text().rsplit(")", 1)[1].split()[:3]
-        except (OSError, ValueError):
+            if os.getpgid(process.pid) == group and process.status() != psutil.STATUS_ZOMBIE:
+                return True
+        except (ProcessLookupError, psutil.Error):  # it ended while we looked
             continue
-        if int(process_group) == group and state not in ("Z", "X"):
-            return True
     return False
 
 

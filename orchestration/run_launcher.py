@@ -15,13 +15,12 @@ run died.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
+import psutil
 from dagster import DagsterEventType, DagsterRun
 from dagster._core.launcher import CheckRunHealthResult, DefaultRunLauncher, WorkerStatus
 
-# Clock resolution of the process start times in /proc, in seconds.
+# Process start times are in clock ticks after boot (psutil reads them from /proc on
+# Linux), and the boot time itself is rounded: allow for both, in seconds.
 _START_TIME_SLACK_SECONDS = 2.0
 
 
@@ -37,34 +36,16 @@ def _run_worker(instance, run_id: str) -> tuple[int, float] | None:
 
 
 def _process_start_time(pid: int) -> float | None:
-    """When process pid started (seconds since the epoch), None if no such live process.
-
-    Linux's /proc; elsewhere only whether the pid exists is known (start time 0).
-    """
-    proc = Path("/proc")
-    if not proc.is_dir():
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return None
-        except PermissionError:
-            pass
-        return 0.0
+    """When process pid started (seconds since the epoch), None if no such live process."""
     try:
-        stat = (proc / str(pid) / "stat").read_text()
-    except OSError:
+        process = psutil.Process(pid)
+        if process.status() == psutil.STATUS_ZOMBIE:
+            return None
+        return process.create_time()
+    except psutil.NoSuchProcess:
         return None
-    # Fields after the command name (which may hold spaces, in parentheses):
-    # state is field 3, starttime (clock ticks after boot) field 22.
-    fields = stat.rsplit(")", 1)[1].split()
-    if fields[0] in ("Z", "X"):
-        return None
-    boot_time = next(
-        float(line.split()[1])
-        for line in (proc / "stat").read_text().splitlines()
-        if line.startswith("btime ")
-    )
-    return boot_time + int(fields[19]) / os.sysconf("SC_CLK_TCK")
+    except psutil.AccessDenied:  # another user's live process: its start time is not ours to read
+        return 0.0
 
 
 def run_worker_health(instance, run_id: str) -> CheckRunHealthResult:

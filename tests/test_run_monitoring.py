@@ -175,3 +175,23 @@ def test_an_existing_dagster_yaml_gets_the_sections_it_lacks(tmp_path, monkeypat
         assert type(instance.run_launcher).__name__ == "LocalRunLauncher"
         assert type(instance.event_log_storage).__name__ == "ProjectSqliteEventLogStorage"
         assert instance.run_monitoring_enabled
+
+
+def test_a_process_start_time_is_known_while_it_runs_and_gone_once_it_ends():
+    from orchestration.run_launcher import _process_start_time
+
+    before = time.time()
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        started = _process_start_time(process.pid)
+        assert started is not None and before - 2 <= started <= time.time() + 2
+        process.kill()
+        # Killed but not collected yet: a zombie, which runs nothing.
+        deadline = time.monotonic() + 10
+        while _process_start_time(process.pid) is not None:
+            assert time.monotonic() < deadline, "the killed process still looks alive"
+            time.sleep(0.05)
+    finally:
+        process.kill()
+        process.wait()
+    assert _process_start_time(process.pid) is None

@@ -46,6 +46,7 @@ as it should (seen at 3,000 orders on DuckDB and 20,000 on Spark).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -60,6 +61,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
+import psutil
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT = Path(sys.executable).with_name("dbt")
@@ -132,22 +134,17 @@ def _environment(raw: Path, work: Path, target: str = "duckdb") -> dict[str, str
 
 
 def _tree_rss(root: int) -> int:
-    """Resident bytes of a process and all its descendants now (Linux /proc)."""
-    parents, resident = {}, {}
-    for name in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            fields = Path(f"/proc/{name}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:  # the process ended while the folder was read
-            continue
-        parents[int(name)] = int(fields[1])
-        resident[int(name)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-    members, frontier = {root}, [root]
-    while frontier:
-        parent = frontier.pop()
-        children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in members]
-        members.update(children)
-        frontier.extend(children)
-    return sum(resident.get(pid, 0) for pid in members)
+    """Resident bytes of a process and all its descendants now."""
+    try:
+        parent = psutil.Process(root)
+        processes = [parent, *parent.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0
+    resident = 0
+    for process in processes:
+        with contextlib.suppress(psutil.NoSuchProcess):  # it ended while we looked
+            resident += process.memory_info().rss
+    return resident
 
 
 def _timed(command: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]:
