@@ -107,13 +107,10 @@
 
 {#- On Spark the raw tables are the files too (macros/read_raw_files_spark.sql). -#}
 {% macro spark__raw_contract_problems(source_name, table_name, required_columns) %}
-    {%- if raw_files_are_parquet() -%}
-        {{ return(raw_files_contract_problems(
-            source_name, table_name, required_columns, 'read_parquet', table_name ~ '*.parquet'
-        )) }}
-    {%- endif -%}
+    {%- set file_format = 'parquet' if raw_files_are_parquet() else 'csv' -%}
     {{ return(raw_files_contract_problems(
-        source_name, table_name, required_columns, 'read_csv', table_name ~ '*.csv'
+        source_name, table_name, required_columns,
+        'read_' ~ file_format, raw_file_pattern(table_name, file_format)
     )) }}
 {% endmacro %}
 

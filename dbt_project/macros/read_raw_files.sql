@@ -118,15 +118,21 @@
 {% endmacro %}
 
 
+{#- The file name pattern of a raw table's files of a format (csv or parquet). -#}
+{% macro raw_file_pattern(table_name, file_format) %}
+    {{ return(table_name ~ '*.' ~ file_format) }}
+{% endmacro %}
+
+
 {#- The CSV files of a raw table in the raw folder(s), sorted by path. -#}
 {% macro raw_csv_files(table_name) %}
-    {{ return(raw_file_paths(table_name ~ '*.csv')) }}
+    {{ return(raw_file_paths(raw_file_pattern(table_name, 'csv'))) }}
 {% endmacro %}
 
 
 {#- The Parquet files of a raw table in the raw folder(s), sorted by path. -#}
 {% macro raw_parquet_files(table_name) %}
-    {{ return(raw_file_paths(table_name ~ '*.parquet')) }}
+    {{ return(raw_file_paths(raw_file_pattern(table_name, 'parquet'))) }}
 {% endmacro %}
 
 

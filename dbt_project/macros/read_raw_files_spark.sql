@@ -327,27 +327,28 @@
     base model's reading; or the rows of its Parquet files.
 -#}
 {% macro spark__raw_file_row_count(source_name, table_name) %}
+    {%- set counts = [] -%}
     {%- if raw_files_are_parquet() -%}
-        {%- set total = namespace(rows=0) -%}
         {%- for file_path in raw_parquet_files(table_name) -%}
-            {%- set total.rows = total.rows + run_query(
-                "select count(*) from parquet.`" ~ file_path ~ "`"
-            ).columns[0].values()[0] -%}
+            {%- do counts.append("select count(*) as row_count from parquet.`" ~ file_path ~ "`") -%}
         {%- endfor -%}
-        {{ return(total.rows) }}
+    {%- else -%}
+        {%- set first_line = 1 if raw_csv_dialect().header else 0 -%}
+        {%- for file_path in raw_csv_files(table_name) -%}
+            {%- do counts.append(
+                "select count(*) as row_count from (select posexplode(split(regexp_replace("
+                ~ "cast(content as string), '\\r', ''), '\\n', -1)) as (position, line) from binaryFile.`"
+                ~ raw_readable_file(file_path) ~ "`) where line <> '' and position >= " ~ first_line
+            ) -%}
+        {%- endfor -%}
     {%- endif -%}
-    {%- set dialect = raw_csv_dialect() -%}
-    {%- set total = namespace(lines=0) -%}
-    {%- for file_path in raw_csv_files(table_name) -%}
-        {%- set counted = run_query(
-            "select count(*) from (select posexplode(split(regexp_replace(cast(content as string), "
-            ~ "'\\r', ''), '\\n', -1)) as (position, line) from binaryFile.`"
-            ~ raw_readable_file(file_path) ~ "`) where line <> '' and position >= "
-            ~ (1 if dialect.header else 0)
-        ).columns[0].values()[0] -%}
-        {%- set total.lines = total.lines + counted -%}
-    {%- endfor -%}
-    {{ return(total.lines) }}
+    {%- if not counts -%}
+        {{ return(0) }}
+    {%- endif -%}
+    {#- One query for all the files. -#}
+    {{ return(run_query(
+        "select sum(row_count) from (" ~ (counts | join(" union all ")) ~ ") as file_counts"
+    ).columns[0].values()[0]) }}
 {% endmacro %}
 
 
