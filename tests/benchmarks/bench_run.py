@@ -32,42 +32,42 @@ threads they add up to more than the wall time of the nodes). With
 empty warehouse, for comparison. The machine's load average is printed
 before and after: figures taken on a busy machine are not comparable.
 
-Figures (2026-12-03 17:50-17:53 UTC, main at 26def66, an otherwise idle
-machine: load average 1.2-1.3; 83 models, 11 seeds, 244 data tests):
+Figures (2026-12-03 21:40 UTC, after 6596633, an otherwise idle machine
+whose 2 cores ran `make test` in 175 s where the machine of the figures
+before took 320-357 s; load average 1.7-2.3 from the run before it;
+83 models, 11 seeds, 244 data tests):
 
                                  run 1     run 2
-    code location load             5.1       4.6
-    run set-up                     1.5       1.2
-    observe raw files              0.5       0.6
+    code location load             2.5       2.5
+    run set-up                     0.9       0.7
+    observe raw files              0.3       0.3
     dbt: before the dbt process    0.0       0.1
-         start-up and parse        5.7       5.4
-         nodes                    24.8      21.4
-         after the last node       5.3       5.8
-    campaigns, publish         2.3+1.1   2.6+1.6
-    total wall                    49.5      45.7
-    CPU Python / dbt         13.9/36.0 14.2/31.5
+         start-up and parse        2.6       2.6
+         nodes                    11.4      10.4
+         after the last node       2.3       2.1
+    campaigns, publish         1.2+0.8   1.1+0.8
+    total wall                    23.9      21.7
+    CPU Python / dbt           7.3/18.3  7.2/15.6
     dbt node seconds, models / tests
-                             24.3/16.9 21.4/15.0
+                             11.1/7.5  10.5/7.4
 
-The 20 s target is not met: dbt alone takes about 30 CPU seconds a run.
-Where the time goes: dbt's nodes, mostly dbt's own work per node rather than
-the SQL on the sample (a model's materialization, contract and comment
-statements; a test compiled and run as a query of its own); dbt's start-up
-(importing dbt, about 2.6 CPU seconds, the partial-parsing state read and
-the manifest written again, the on-run-start raw contract check); the code
-location load (importing Dagster and dagster-dbt, which imports dbt; the
-asset specs of the manifest); after dbt's last node, dbt writing its
-artifacts and exiting, then row counts, column schemas, headline charts and
-storing the events; Dagster's run record and its planned events (one per
-asset and check). The runs' dbt partial parse is hit (no "Unable to do
-partial parsing" line in the runs' dbt.log). A plain `dbt build` of the
-sample at debug log level spends about 12 s of its 32 s in SQL, over 1,470
-statements (the tests' counts 2 s, begin and commit 2.3 s, drop, describe
-and comment statements about 2 s, the models' own queries the rest); the
-remainder is dbt's Python per node (Jinja rendering, contexts, events).
-Two dbt threads are no faster than one for plain dbt here (27-29 s both),
-but `make run` took 38.2 s with two and 44.0 s with one (the CLV models'
-Python runs beside other models' SQL).
+The 20 s target is not met: dbt alone takes 16 to 18 CPU seconds a run.
+Where the time goes (py-spy of a whole run, this machine): dbt's nodes,
+mostly dbt's own Python per node rather than the SQL on the sample (a
+model's materialization, contract and comment statements; a test compiled
+and run as a query of its own; dbt's events, about 3.6 CPU seconds of
+the run, a fifth of dbt's); dbt's start-up (importing dbt 1.5 s, the
+partial-parsing state 0.7 s, the manifest written 0.3 s, the on-run-start
+raw contract check 0.6 s); the code location load (imports, 3 CPU
+seconds: Dagster, dagster-dbt, which imports dbt, pandas, matplotlib);
+after dbt's last node, dbt writing its artifacts (the manifest again) and
+exiting (about 1 s), then row counts, column schemas and headline charts
+(0.5 s) and Dagster storing the outputs and events (about 1 s); the campaign
+wave (its Excel workbooks 0.7 s) and publish (0.9 s). The runs' dbt partial
+parse is hit (no "Unable to do partial parsing" line in the runs' dbt.log).
+dbt is bound by Python's one lock: four dbt threads are no faster than two
+(25.3 and 24.1 s), and dbt's log file at warn instead of info saves about
+0.5 CPU seconds (not changed: the per-run dbt.log is what operators read).
 """
 
 from __future__ import annotations
